@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "emu/core/device_mapper.hpp"
+
+#include "emu/core/target_args.hpp"
+#include "emu/io/file_disk.hpp"
+#include "emu/io/memory_disk.hpp"
+#include "emu/util/kernel_log.hpp"
+
+#include <cerrno>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+namespace dmemu::emu {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kNameMax = 127;  // DM_NAME_LEN - 1
+constexpr std::size_t kUuidMax = 128;  // DM_UUID_LEN - 1
+constexpr std::string_view kIoctl = "ioctl";
+
+DmReply error_reply(int err) {
+    DmReply r;
+    r.error = err;
+    return r;
+}
+
+// sscanf(path, "%u:%u%c") == 2
+std::optional<DevT> parse_devt(std::string_view s) {
+    const auto colon = s.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto major = parse_ull(s.substr(0, colon));
+    auto minor = parse_ull(s.substr(colon + 1));
+    if (!major || !minor || *major > 0xfff || *minor > 0xfffff) return std::nullopt;
+    return DevT{static_cast<std::uint32_t>(*major), static_cast<std::uint32_t>(*minor)};
+}
+
+}  // namespace
+
+// The table's view of the world (the kernel's `ti->table` and `t->md`).
+class DeviceMapper::TableEnv final : public TableEnvironment {
+public:
+    TableEnv(DeviceMapper& dm, std::shared_ptr<MappedDevice> md, bool read_only)
+        : dm_(dm), md_(std::move(md)), read_only_(read_only) {}
+
+    std::shared_ptr<DeviceRef> get_device(std::string_view path, int* err) override {
+        auto ref = dm_.resolve_device(*md_, path, err);
+        if (!ref) return nullptr;
+        // find_device(): one reference per device per table, however many targets use it.
+        for (auto& have : devices_)
+            if (have->devt() == ref->devt()) return have;
+        devices_.insert(devices_.begin(), ref);
+        return ref;
+    }
+    asio::io_context& context() override { return dm_.ctx_; }
+    Clock& clock() override { return dm_.clock_; }
+    Rng& rng() override { return dm_.rng_; }
+    KernelLog& kernel_log() override { return dm_.klog_; }
+    std::string device_name() const override { return md_->devt().str(); }
+    void table_event() override { md_->table_event(this); }
+    bool read_only() const override { return read_only_; }
+    const std::vector<std::shared_ptr<DeviceRef>>& devices() const override { return devices_; }
+
+private:
+    DeviceMapper& dm_;
+    std::shared_ptr<MappedDevice> md_;
+    bool read_only_;
+    std::vector<std::shared_ptr<DeviceRef>> devices_;
+};
+
+DeviceMapper::DeviceMapper(asio::io_context& ctx, Clock& clock, Rng& rng, KernelLog& klog,
+                           const TargetRegistry& targets, Options options)
+    : ctx_(ctx), clock_(clock), rng_(rng), klog_(klog), targets_(targets), options_(options) {}
+
+DeviceMapper::~DeviceMapper() = default;
+
+void DeviceMapper::notify(DeviceEvent ev) {
+    for (auto& fn : observers_) fn(ev);
+}
+
+asio::awaitable<DmReply> DeviceMapper::ioctl(DmRequest req) {
+    switch (req.cmd) {
+        case DmCommand::version: {
+            DmReply r;
+            r.driver_version = kDriverVersion;
+            co_return r;
+        }
+        case DmCommand::remove_all: co_return co_await remove_all(req);
+        case DmCommand::list_devices: co_return list_devices();
+        case DmCommand::dev_create: co_return co_await dev_create(req);
+        case DmCommand::dev_remove: co_return co_await dev_remove(req);
+        case DmCommand::dev_rename: co_return co_await dev_rename(req);
+        case DmCommand::dev_suspend: co_return co_await dev_suspend(req);
+        case DmCommand::dev_status: co_return co_await dev_status(req);
+        case DmCommand::table_load: co_return co_await table_load(req);
+        case DmCommand::table_clear: co_return co_await table_clear(req);
+        case DmCommand::table_deps: co_return co_await table_deps(req);
+        case DmCommand::table_status: co_return co_await table_status(req);
+        case DmCommand::list_versions: co_return list_versions();
+        case DmCommand::target_msg: co_return co_await target_msg(req);
+        case DmCommand::disk_add: co_return disk_add(req);
+        case DmCommand::disk_list: co_return disk_list();
+        case DmCommand::disk_remove: co_return disk_remove(req);
+        case DmCommand::dmesg: co_return dmesg(req);
+    }
+    co_return error_reply(-EINVAL);
+}
+
+std::shared_ptr<MappedDevice> DeviceMapper::find_mapped(std::string_view name) const {
+    auto it = by_name_.find(std::string(name));
+    return it == by_name_.end() ? nullptr : it->second;
+}
+
+BlockDevice* DeviceMapper::find_disk(std::string_view name) const {
+    auto it = disks_.find(std::string(name));
+    return it == disks_.end() ? nullptr : it->second->dev.get();
+}
+
+std::vector<std::string> DeviceMapper::mapped_names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, md] : by_name_) out.push_back(name);
+    return out;
+}
+
+std::vector<std::string> DeviceMapper::disk_names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, d] : disks_) out.push_back(name);
+    return out;
+}
+
+void DeviceMapper::open_disk(std::string_view name, int delta) {
+    if (auto it = disks_.find(std::string(name)); it != disks_.end())
+        it->second->open_count = static_cast<std::uint32_t>(int(it->second->open_count) + delta);
+}
+
+std::shared_ptr<MappedDevice> DeviceMapper::lookup(const DmRequest& req) const {
+    // find_device(): by uuid when given without a name, else by name; dmemu also takes a devno.
+    if (!req.name.empty()) return find_mapped(req.name);
+    if (!req.uuid.empty()) {
+        for (const auto& [n, md] : by_name_)
+            if (md->uuid() == req.uuid) return md;
+        return nullptr;
+    }
+    if (req.devt) {
+        for (const auto& [n, md] : by_name_)
+            if (md->devt() == *req.devt) return md;
+    }
+    return nullptr;
+}
+
+DmInfo DeviceMapper::info_of(const MappedDevice& md) const {
+    DmInfo i;
+    i.exists = true;
+    i.name = md.name();
+    i.uuid = md.uuid();
+    i.devt = md.devt();
+    i.suspended = md.suspended();
+    i.live_table = md.live() != nullptr;
+    i.inactive_table = md.inactive() != nullptr;
+    i.read_only = md.read_only();
+    i.open_count = md.open_count();
+    i.event_nr = md.event_nr();
+    i.target_count = md.live() ? static_cast<std::uint32_t>(md.live()->slots().size()) : 0;
+    if (md.live()) i.read_ahead = md.read_ahead_sectors();
+    return i;
+}
+
+std::uint32_t DeviceMapper::alloc_minor() {
+    std::uint32_t m = 0;
+    while (minors_.count(m) != 0) ++m;
+    minors_.insert(m);
+    return m;
+}
+
+std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(const MappedDevice& owner,
+                                                        std::string_view path, int* err) {
+    std::optional<DevT> devt = parse_devt(path);
+    if (!devt) {
+        // dm_get_dev_t / lookup_bdev: a path naming a disk (last component) or a mapped device.
+        const auto slash = path.rfind('/');
+        const std::string_view last = slash == std::string_view::npos ? path : path.substr(slash + 1);
+        if (slash != std::string_view::npos) {
+            const std::string_view dir = path.substr(0, slash + 1);
+            if (dir == "/dev/mapper/") {
+                if (auto md = find_mapped(last)) devt = md->devt();
+            } else if (last.rfind("dm-", 0) == 0) {
+                if (auto n = parse_ull(last.substr(3)))
+                    for (const auto& [name, md] : by_name_)
+                        if (md->devt().minor == *n) devt = md->devt();
+            }
+            if (!devt)
+                if (auto it = disks_.find(std::string(last)); it != disks_.end())
+                    devt = it->second->devt;
+        }
+        if (!devt) {
+            *err = -ENODEV;
+            return nullptr;
+        }
+    }
+    if (*devt == owner.devt()) {
+        *err = -EINVAL;  // a table may not map its own device
+        return nullptr;
+    }
+    for (auto& [name, d] : disks_) {
+        if (d->devt != *devt) continue;
+        Disk* disk = d.get();
+        ++disk->open_count;
+        return std::make_shared<DeviceRef>(*disk->dev, disk->devt, disk->name,
+                                           [disk] { --disk->open_count; });
+    }
+    for (auto& [name, md] : by_name_) {
+        if (md->devt() != *devt) continue;
+        md->open();
+        std::weak_ptr<MappedDevice> weak = md;
+        return std::make_shared<DeviceRef>(*md, md->devt(), md->disk_name(), [weak] {
+            if (auto m = weak.lock()) m->close();
+        });
+    }
+    *err = -ENXIO;  // blkdev_get_by_dev on a number nothing answers to
+    return nullptr;
+}
+
+int DeviceMapper::check_device_areas(const MappedDevice& md, const Table& t) {
+    int r = 0;
+    for (const auto& slot : t.slots()) {
+        slot.target->iterate_devices([&](const DeviceRef& dev, Sector start, Sector len) {
+            const Sector dev_size = dev.device().size_sectors();
+            if (start >= dev_size || start + len > dev_size) {
+                klog_.warn("table", "{}: {} too small for target: start={}, len={}, dev_size={}",
+                           md.devt().str(), dev.disk_name(), start, len, dev_size);
+                r = -EINVAL;
+            }
+        });
+        if (r != 0) break;
+    }
+    return r;
+}
+
+asio::awaitable<void> DeviceMapper::destroy_table(std::unique_ptr<Table> t) {
+    if (t) co_await t->destroy();
+}
+
+asio::awaitable<DmReply> DeviceMapper::dev_create(const DmRequest& req) {
+    if (req.name.empty() || req.name.size() > kNameMax || req.uuid.size() > kUuidMax)
+        co_return error_reply(-EINVAL);
+    if (req.name.find('/') != std::string::npos) {
+        klog_.err(kIoctl, "invalid device name");
+        co_return error_reply(-EINVAL);
+    }
+    // dm_hash_insert: a taken name or uuid is -EBUSY, without a message.
+    if (by_name_.count(req.name) != 0) co_return error_reply(-EBUSY);
+    if (!req.uuid.empty())
+        for (const auto& [n, md] : by_name_)
+            if (md->uuid() == req.uuid) co_return error_reply(-EBUSY);
+    const DevT devt{options_.dm_major, alloc_minor()};
+    auto md = std::make_shared<MappedDevice>(ctx_, req.name, req.uuid, devt);
+    by_name_.emplace(req.name, md);
+    DmReply r;
+    r.info = info_of(*md);
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::table_load(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    auto guard = co_await md->lock_mutex().lock();
+    auto env = std::make_unique<TableEnv>(*this, md, req.read_only);
+    auto built = co_await Table::build(std::move(env), targets_, req.targets);
+    if (!built.table) co_return error_reply(built.error);
+    // dm_setup_md_queue on the first load computes the queue limits (device areas) at once;
+    // later loads are checked when they are swapped in.
+    if (!md->live() && !md->inactive()) {
+        if (int e = check_device_areas(*md, *built.table); e != 0) {
+            klog_.err(kIoctl, "unable to set up device queue for new table.");
+            co_await built.table->destroy();
+            co_return error_reply(e);
+        }
+    }
+    if (by_name_.count(md->name()) == 0 || by_name_.at(md->name()) != md) {
+        klog_.err(kIoctl, "device has been removed from the dev hash table.");
+        co_await built.table->destroy();
+        co_return error_reply(-ENXIO);
+    }
+    // The new table is in place before the old inactive one is destroyed.
+    auto old = md->take_inactive();
+    md->set_inactive(std::move(built.table));
+    co_await destroy_table(std::move(old));
+    DmReply r;
+    r.info = info_of(*md);
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::table_clear(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    auto guard = co_await md->lock_mutex().lock();
+    co_await destroy_table(md->take_inactive());
+    DmReply r;
+    r.info = info_of(*md);
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::dev_suspend(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    auto guard = co_await md->lock_mutex().lock();
+    if (req.suspend) {
+        // do_suspend: nothing to do when already suspended.
+        co_await md->suspend(req.noflush);
+    } else if (md->inactive()) {
+        // do_resume with a new map: suspend if needed, swap, resume, then destroy the old map.
+        const bool was_live = md->live() != nullptr;
+        if (int e = check_device_areas(*md, *md->inactive()); e != 0) co_return error_reply(e);
+        co_await md->suspend(req.noflush);
+        auto old = md->swap_tables();
+        if (const int e = co_await md->resume(); e != 0) {
+            co_await destroy_table(std::move(old));
+            co_return error_reply(e);
+        }
+        co_await destroy_table(std::move(old));
+        notify({was_live ? DeviceEvent::Kind::mapped_changed : DeviceEvent::Kind::mapped_added,
+                md->name(), {}});
+    } else if (const int e = co_await md->resume(); e != 0) {
+        co_return error_reply(e);
+    }
+    DmReply r;
+    r.info = info_of(*md);
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::dev_status(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    DmReply r;
+    r.info = info_of(*md);
+    if (req.inactive)
+        r.info.target_count =
+            md->inactive() ? static_cast<std::uint32_t>(md->inactive()->slots().size()) : 0;
+    co_return r;
+}
+
+asio::awaitable<int> DeviceMapper::destroy_device(std::shared_ptr<MappedDevice> md) {
+    auto guard = co_await md->lock_mutex().lock();
+    if (md->open_count() > 0) co_return -EBUSY;
+    // __hash_remove: unlink, raise an event on the live table, hand back the inactive table.
+    by_name_.erase(md->name());
+    if (md->live()) md->raise_event();
+    co_await destroy_table(md->take_inactive());
+    // __dm_destroy: a device that is not suspended gets presuspend + postsuspend first.
+    co_await md->suspend(false);
+    co_await destroy_table(md->take_live());
+    minors_.erase(md->devt().minor);
+    notify({DeviceEvent::Kind::mapped_removed, md->name(), {}});
+    co_return 0;
+}
+
+asio::awaitable<DmReply> DeviceMapper::dev_remove(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    DmInfo info = info_of(*md);
+    if (const int e = co_await destroy_device(md); e != 0) co_return error_reply(e);
+    DmReply r;
+    r.info = info;
+    r.info.exists = false;
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::remove_all(const DmRequest&) {
+    // dm_hash_remove_all(keep_open_devices = true): passes until nothing more can go, since
+    // removing an upper device closes the lower ones.
+    std::size_t skipped = 0;
+    for (bool progress = true; progress;) {
+        progress = false;
+        skipped = 0;
+        for (const auto& name : mapped_names()) {
+            auto md = find_mapped(name);
+            if (!md) continue;
+            if (md->open_count() > 0) {
+                ++skipped;
+                continue;
+            }
+            if (co_await destroy_device(md) == 0) progress = true;
+        }
+    }
+    if (skipped > 0) klog_.warn(kIoctl, "remove_all left {} open device(s)", skipped);
+    co_return DmReply{};
+}
+
+asio::awaitable<DmReply> DeviceMapper::dev_rename(const DmRequest& req) {
+    const std::string& new_value = req.new_name;
+    if (new_value.empty() || new_value.size() > (req.set_uuid ? kUuidMax : kNameMax)) {
+        klog_.warn(kIoctl, "Invalid new mapped device name or uuid string supplied.");
+        co_return error_reply(-EINVAL);
+    }
+    if (!req.set_uuid && new_value.find('/') != std::string::npos) {
+        klog_.err(kIoctl, "invalid device name");
+        co_return error_reply(-EINVAL);
+    }
+    // dm_hash_rename: the new name or uuid must be free, checked before the old name is found.
+    const bool taken = req.set_uuid ? [&] {
+        for (const auto& [n, md] : by_name_)
+            if (md->uuid() == new_value) return true;
+        return false;
+    }()
+                                    : by_name_.count(new_value) != 0;
+    if (taken) {
+        klog_.warn(kIoctl, "Unable to change {} on mapped device {} to one that already exists: {}",
+                   req.set_uuid ? "uuid" : "name", req.name, new_value);
+        co_return error_reply(-EBUSY);
+    }
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    if (req.set_uuid && !md->uuid().empty()) {
+        klog_.warn(kIoctl,
+                   "Unable to change uuid of mapped device {} to {} because uuid is already set to {}",
+                   md->name(), new_value, md->uuid());
+        co_return error_reply(-EINVAL);
+    }
+    const std::string old_name = md->name();
+    if (req.set_uuid) {
+        md->set_uuid(new_value);
+    } else {
+        by_name_.erase(old_name);
+        md->set_name(new_value);
+        by_name_.emplace(new_value, md);
+        notify({DeviceEvent::Kind::mapped_renamed, new_value, old_name});
+    }
+    if (md->live()) md->raise_event();
+    DmReply r;
+    r.info = info_of(*md);
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::table_deps(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    DmReply r;
+    r.info = info_of(*md);
+    if (Table* t = req.inactive ? md->inactive() : md->live())
+        for (const auto& dev : t->devices()) r.deps.push_back(dev->devt());
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::table_status(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    DmReply r;
+    r.info = info_of(*md);
+    Table* t = req.inactive ? md->inactive() : md->live();
+    if (t) {
+        const StatusType type = req.status_table ? StatusType::table : StatusType::info;
+        for (const auto& slot : t->slots()) {
+            std::string params = co_await slot.target->status(type);
+            r.targets.push_back(DmTargetLine{slot.begin, slot.len, std::string(slot.type->name),
+                                             std::move(params)});
+        }
+    }
+    co_return r;
+}
+
+asio::awaitable<DmReply> DeviceMapper::target_msg(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    const std::vector<std::string> argv = split_args(req.message);
+    if (argv.empty()) {
+        klog_.err(kIoctl, "Empty message received.");
+        co_return error_reply(-EINVAL);
+    }
+    Table* t = md->live();
+    if (!t) co_return error_reply(-EINVAL);
+    const Table::Slot* slot = t->find(req.sector);
+    if (!slot) {
+        klog_.err(kIoctl, "Target message sector outside device.");
+        co_return error_reply(-EINVAL);
+    }
+    if (!slot->target->has_message()) {
+        klog_.err(kIoctl, "Target type does not support messages");
+        co_return error_reply(-EINVAL);
+    }
+    MessageResult m = co_await slot->target->message(argv);
+    DmReply r = error_reply(m.error);
+    r.info = info_of(*md);
+    r.message_output = std::move(m.output);
+    co_return r;
+}
+
+DmReply DeviceMapper::list_devices() const {
+    DmReply r;
+    for (const auto& [name, md] : by_name_) r.names.push_back({name, md->uuid(), md->devt()});
+    return r;
+}
+
+DmReply DeviceMapper::list_versions() const {
+    DmReply r;
+    for (const auto* t : targets_.list()) r.versions.push_back({std::string(t->name), t->version});
+    return r;
+}
+
+DmReply DeviceMapper::disk_add(const DmRequest& req) {
+    if (req.name.empty() || req.name.find('/') != std::string::npos || req.name.size() > kNameMax) {
+        DmReply r = error_reply(-EINVAL);
+        r.detail = "disk: invalid name '" + req.name + "'";
+        return r;
+    }
+    if (disks_.count(req.name) != 0) {
+        DmReply r = error_reply(-EEXIST);
+        r.detail = "disk: '" + req.name + "' already exists";
+        return r;
+    }
+    DevT devt;
+    if (req.devt) {
+        devt = *req.devt;
+        auto clash = [&] {
+            for (const auto& [n, d] : disks_)
+                if (d->devt == devt) return true;
+            return devt.major == options_.dm_major;
+        };
+        if (clash()) {
+            DmReply r = error_reply(-EBUSY);
+            r.detail = "disk: device number " + devt.str() + " is in use";
+            return r;
+        }
+    } else {
+        devt = DevT{options_.disk_major, 0};
+        for (bool again = true; again;) {
+            again = false;
+            for (const auto& [n, d] : disks_)
+                if (d->devt == devt) {
+                    ++devt.minor;
+                    again = true;
+                }
+        }
+    }
+    auto disk = std::make_unique<Disk>();
+    disk->name = req.name;
+    disk->devt = devt;
+    disk->file = req.file;
+    try {
+        if (!req.file.empty())
+            disk->dev = std::make_unique<FileDisk>(ctx_, req.file, req.size_sectors);
+        else if (req.size_sectors > 0)
+            disk->dev = std::make_unique<MemoryDisk>(ctx_, req.size_sectors);
+        else {
+            DmReply r = error_reply(-EINVAL);
+            r.detail = "disk: a size or a file is required";
+            return r;
+        }
+    } catch (const std::system_error& e) {
+        DmReply r = error_reply(-e.code().value());
+        r.detail = std::string("disk: ") + e.what();
+        return r;
+    }
+    disks_.emplace(req.name, std::move(disk));
+    notify({DeviceEvent::Kind::disk_added, req.name, {}});
+    return disk_list();
+}
+
+DmReply DeviceMapper::disk_list() const {
+    DmReply r;
+    for (const auto& [name, d] : disks_)
+        r.disks.push_back({name, d->devt, d->dev->size_sectors(), d->file, d->open_count});
+    return r;
+}
+
+DmReply DeviceMapper::disk_remove(const DmRequest& req) {
+    auto it = disks_.find(req.name);
+    if (it == disks_.end()) {
+        DmReply r = error_reply(-ENXIO);
+        r.detail = "disk: no disk named '" + req.name + "'";
+        return r;
+    }
+    if (it->second->open_count > 0) {
+        DmReply r = error_reply(-EBUSY);
+        r.detail = "disk: '" + req.name + "' is in use";
+        return r;
+    }
+    disks_.erase(it);
+    notify({DeviceEvent::Kind::disk_removed, req.name, {}});
+    return DmReply{};
+}
+
+DmReply DeviceMapper::dmesg(const DmRequest& req) const {
+    DmReply r;
+    for (auto& l : klog_.since(req.after_seq)) r.kernel_lines.push_back({l.seq, std::move(l.text)});
+    return r;
+}
+
+asio::awaitable<void> DeviceMapper::shutdown() {
+    DmRequest all;
+    all.cmd = DmCommand::remove_all;
+    co_await remove_all(all);
+    // Whatever is still open (held by a FUSE client) goes anyway at shutdown.
+    for (const auto& name : mapped_names()) {
+        auto md = find_mapped(name);
+        by_name_.erase(name);
+        co_await destroy_table(md->take_inactive());
+        co_await destroy_table(md->take_live());
+    }
+    disks_.clear();
+}
+
+}  // namespace dmemu::emu

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The device mapper: every mapped device and disk of one emulator, and the ioctl-level control
+// operations on them (drivers/md/dm-ioctl.c). It lives on the emulator's one io_context; every
+// request is a coroutine on that loop, so no state here is ever touched by two threads.
+//
+// Rules kept from the kernel: names (at most 127 bytes, no '/', not "control", "." or "..")
+// and uuids (at most 128 bytes) are unique; minors are allocated lowest-free; a load builds the
+// new table before destroying any inactive one; resume swaps in the inactive table, resumes it,
+// and only then destroys the old live table; remove destroys the inactive table first, then
+// presuspends/postsuspends (when not suspended) and destroys the live one; a device that is open
+// cannot be removed.
+#pragma once
+
+#include "emu/core/dm_ioctl.hpp"
+#include "emu/core/mapped_device.hpp"
+#include "emu/core/target_registry.hpp"
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace dmemu::emu {
+
+class Clock;
+class KernelLog;
+class Rng;
+
+// What front ends (the FUSE mount) observe.
+struct DeviceEvent {
+    enum class Kind { mapped_added, mapped_removed, mapped_renamed, mapped_changed, disk_added,
+                      disk_removed };
+    Kind kind;
+    std::string name;      // current name
+    std::string old_name;  // for mapped_renamed
+};
+
+class DeviceMapper {
+public:
+    struct Options {
+        std::uint32_t dm_major = 253;   // the kernel allocates it; the oracle guest had 254
+        std::uint32_t disk_major = 7;   // loop devices' major, for disks without --devno
+    };
+
+    DeviceMapper(boost::asio::io_context& ctx, Clock& clock, Rng& rng, KernelLog& klog,
+                 const TargetRegistry& targets, Options options);
+    ~DeviceMapper();
+
+    boost::asio::awaitable<DmReply> ioctl(DmRequest req);
+    // Destroys every device and disk (daemon shutdown), running every dtr.
+    boost::asio::awaitable<void> shutdown();
+
+    // Direct access for front ends and tests (on the loop thread).
+    std::shared_ptr<MappedDevice> find_mapped(std::string_view name) const;
+    BlockDevice* find_disk(std::string_view name) const;
+    std::vector<std::string> mapped_names() const;
+    std::vector<std::string> disk_names() const;
+    void subscribe(std::function<void(const DeviceEvent&)> fn) { observers_.push_back(std::move(fn)); }
+    // Raises a disk's open count (a FUSE open of mnt/disks/NAME).
+    void open_disk(std::string_view name, int delta);
+
+    boost::asio::io_context& context() const { return ctx_; }
+    Clock& clock() const { return clock_; }
+    KernelLog& kernel_log() const { return klog_; }
+    const TargetRegistry& targets() const { return targets_; }
+    const Options& options() const { return options_; }
+
+    static constexpr const char* kDriverVersion = "4.47.0";
+
+private:
+    struct Disk {
+        std::string name;
+        DevT devt;
+        std::string file;
+        std::unique_ptr<BlockDevice> dev;
+        std::uint32_t open_count = 0;
+    };
+    class TableEnv;
+    friend class TableEnv;
+
+    // Each handler is one ioctl.
+    boost::asio::awaitable<DmReply> dev_create(const DmRequest& req);
+    boost::asio::awaitable<DmReply> dev_remove(const DmRequest& req);
+    boost::asio::awaitable<DmReply> remove_all(const DmRequest& req);
+    boost::asio::awaitable<DmReply> dev_rename(const DmRequest& req);
+    boost::asio::awaitable<DmReply> dev_suspend(const DmRequest& req);
+    boost::asio::awaitable<DmReply> dev_status(const DmRequest& req);
+    boost::asio::awaitable<DmReply> table_load(const DmRequest& req);
+    boost::asio::awaitable<DmReply> table_clear(const DmRequest& req);
+    boost::asio::awaitable<DmReply> table_deps(const DmRequest& req);
+    boost::asio::awaitable<DmReply> table_status(const DmRequest& req);
+    boost::asio::awaitable<DmReply> target_msg(const DmRequest& req);
+    DmReply list_devices() const;
+    DmReply list_versions() const;
+    DmReply disk_add(const DmRequest& req);
+    DmReply disk_list() const;
+    DmReply disk_remove(const DmRequest& req);
+    DmReply dmesg(const DmRequest& req) const;
+
+    std::shared_ptr<MappedDevice> lookup(const DmRequest& req) const;
+    DmInfo info_of(const MappedDevice& md) const;
+    std::uint32_t alloc_minor();
+    boost::asio::awaitable<int> destroy_device(std::shared_ptr<MappedDevice> md);
+    std::shared_ptr<DeviceRef> resolve_device(const MappedDevice& owner, std::string_view path,
+                                              int* err);
+    void notify(DeviceEvent ev);
+    static boost::asio::awaitable<void> destroy_table(std::unique_ptr<Table> t);
+    // dm_calculate_queue_limits' device_area_is_invalid: every device range a table uses fits.
+    int check_device_areas(const MappedDevice& md, const Table& t);
+
+    boost::asio::io_context& ctx_;
+    Clock& clock_;
+    Rng& rng_;
+    KernelLog& klog_;
+    const TargetRegistry& targets_;
+    Options options_;
+    std::map<std::string, std::shared_ptr<MappedDevice>> by_name_;  // sorted, like the rb-tree
+    std::set<std::uint32_t> minors_;
+    std::map<std::string, std::unique_ptr<Disk>> disks_;
+    std::vector<std::function<void(const DeviceEvent&)>> observers_;
+};
+
+}  // namespace dmemu::emu

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "emu/io/file_disk.hpp"
+
+#include "emu/io/complete.hpp"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace dmemu::emu {
+
+FileDisk::FileDisk(boost::asio::io_context& ctx, const std::string& path, Sector create_sectors)
+    : ctx_(ctx), path_(path) {
+    const int flags = O_RDWR | O_CLOEXEC | (create_sectors > 0 ? O_CREAT : 0);
+    fd_ = ::open(path.c_str(), flags, 0600);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), path);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) {
+        const int e = errno;
+        ::close(fd_);
+        throw std::system_error(e, std::generic_category(), path);
+    }
+    auto size = static_cast<std::uint64_t>(st.st_size);
+    if (create_sectors > 0 && size < (create_sectors << kSectorShift)) {
+        size = create_sectors << kSectorShift;
+        if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+            const int e = errno;
+            ::close(fd_);
+            throw std::system_error(e, std::generic_category(), path);
+        }
+    }
+    sectors_ = size >> kSectorShift;
+}
+
+FileDisk::~FileDisk() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+int FileDisk::do_io(const Bio& bio) {
+    const off_t off = static_cast<off_t>(bio.sector << kSectorShift);
+    switch (bio.op) {
+        case BioOp::read:
+        case BioOp::write: {
+            std::size_t done = 0;
+            while (done < bio.bytes()) {
+                const ssize_t n =
+                    bio.op == BioOp::read
+                        ? ::pread(fd_, bio.data + done, bio.bytes() - done, off + off_t(done))
+                        : ::pwrite(fd_, bio.data + done, bio.bytes() - done, off + off_t(done));
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    return -errno;
+                }
+                if (n == 0) {
+                    // A file truncated under us reads short: the rest is zeros, as a hole.
+                    if (bio.op == BioOp::read) {
+                        std::fill(bio.data + done, bio.data + bio.bytes(), std::byte{0});
+                        break;
+                    }
+                    return -EIO;
+                }
+                done += static_cast<std::size_t>(n);
+            }
+            if (bio.op == BioOp::write && bio.fua && ::fdatasync(fd_) != 0) return -errno;
+            return 0;
+        }
+        case BioOp::flush: return ::fdatasync(fd_) == 0 ? 0 : -errno;
+        case BioOp::discard:
+            if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+                            static_cast<off_t>(bio.bytes())) != 0)
+                return errno == EOPNOTSUPP ? 0 : -errno;  // discard is advisory
+            return 0;
+    }
+    return -EINVAL;
+}
+
+void FileDisk::submit(Bio bio) {
+    if (reject_beyond_end(ctx_, bio, sectors_)) return;
+    const int err = do_io(bio);
+    complete_later(ctx_, bio, err);
+}
+
+}  // namespace dmemu::emu

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "emu/targets/builtin.hpp"
+
+namespace dmemu::emu {
+
+void register_builtin_targets(TargetRegistry& registry) {
+    // Registration order: `dmsetup targets` lists the most recently registered first, so this
+    // list runs in the reverse of the 6.1 guest's output (error, linear, striped, ...).
+    registry.add(error_target);
+    registry.add(linear_target);
+    registry.add(striped_target);
+    registry.add(zero_target);
+}
+
+}  // namespace dmemu::emu
