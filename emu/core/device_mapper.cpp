@@ -225,6 +225,14 @@ std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(const MappedDevice& owne
 int DeviceMapper::check_device_areas(const MappedDevice& md, const Table& t) {
     int r = 0;
     for (const auto& slot : t.slots()) {
+        bool misaligned = false;
+        slot.target->iterate_devices([&](const DeviceRef& dev, Sector, Sector) {
+            const std::uint32_t pbs = dev.device().physical_block_size();
+            if (slot.io_min_bytes != 0 && pbs != 0 && slot.io_min_bytes % pbs != 0) misaligned = true;
+        });
+        if (misaligned)
+            klog_.warn("table", "{}: adding target device (start sect {} len {}) caused an alignment inconsistency",
+                       md.devt().str(), slot.begin, slot.len);
         slot.target->iterate_devices([&](const DeviceRef& dev, Sector start, Sector len) {
             const Sector dev_size = dev.device().size_sectors();
             if (start >= dev_size || start + len > dev_size) {
@@ -273,6 +281,7 @@ asio::awaitable<DmReply> DeviceMapper::table_load(const DmRequest& req) {
     // later loads are checked when they are swapped in.
     if (!md->live() && !md->inactive()) {
         if (int e = check_device_areas(*md, *built.table); e != 0) {
+            klog_.err("core", "Cannot calculate initial queue limits");
             klog_.err(kIoctl, "unable to set up device queue for new table.");
             co_await built.table->destroy();
             co_return error_reply(e);
@@ -312,8 +321,12 @@ asio::awaitable<DmReply> DeviceMapper::dev_suspend(const DmRequest& req) {
     } else if (md->inactive()) {
         // do_resume with a new map: suspend if needed, swap, resume, then destroy the old map.
         const bool was_live = md->live() != nullptr;
-        if (int e = check_device_areas(*md, *md->inactive()); e != 0) co_return error_reply(e);
         co_await md->suspend(req.noflush);
+        if (int e = check_device_areas(*md, *md->inactive()); e != 0) {
+            // dm_swap_table failed: do_resume destroys the new map; the device stays suspended.
+            co_await destroy_table(md->take_inactive());
+            co_return error_reply(e);
+        }
         auto old = md->swap_tables();
         if (const int e = co_await md->resume(); e != 0) {
             co_await destroy_table(std::move(old));

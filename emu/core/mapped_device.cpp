@@ -32,6 +32,14 @@ bool MappedDevice::supports_discard() const {
     return true;
 }
 
+std::uint32_t MappedDevice::physical_block_size() const {
+    // blk_stack_limits: the largest physical block size of the devices below.
+    std::uint32_t pbs = 512;
+    if (live_)
+        for (const auto& dev : live_->devices()) pbs = std::max(pbs, dev->device().physical_block_size());
+    return pbs;
+}
+
 std::uint32_t MappedDevice::read_ahead_sectors() const {
     // max(2 * io_opt, VM_READAHEAD_PAGES = 128 KiB), in 512-byte sectors.
     const std::uint64_t from_opt = 2ull * io_opt_bytes() / kSectorSize;

@@ -63,6 +63,7 @@ public:
     void submit(Bio bio) override;
     bool supports_discard() const override;
     std::uint32_t io_opt_bytes() const override { return live_ ? live_->io_opt_bytes() : 0; }
+    std::uint32_t physical_block_size() const override;
     // Read-ahead in sectors as BLKRAGET reports it (disk_update_readahead).
     std::uint32_t read_ahead_sectors() const;
 

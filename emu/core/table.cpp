@@ -89,13 +89,14 @@ asio::awaitable<Table::BuildResult> Table::build(std::unique_ptr<TableEnvironmen
             if (made.target) {
                 table->slots_.push_back(Slot{spec.start, spec.length, type, std::move(made.target),
                                              ctx.max_io_len, ctx.num_flush_bios,
-                                             ctx.num_discard_bios, ctx.io_opt_bytes});
+                                             ctx.num_discard_bios, ctx.io_opt_bytes, ctx.io_min_bytes});
                 continue;
             }
             r = made.error != 0 ? made.error : -EINVAL;
         }
         klog.err(kPrefix, "{}: {}: {} ({})", e.device_name(), spec.type, ctx.error, errno_symbol(r));
     }
+    if (r != 0 && !specs.empty()) klog.warn("ioctl", "error adding target to table");
     if (r != 0) {
         co_await table->destroy();
         co_return BuildResult{nullptr, r};

@@ -34,6 +34,7 @@ public:
         unsigned num_flush_bios;
         unsigned num_discard_bios;
         std::uint32_t io_opt_bytes;
+        std::uint32_t io_min_bytes;
     };
 
     struct BuildResult {

@@ -91,6 +91,8 @@ struct TargetContext {
     // io_hints(): optimal I/O size in bytes for read-ahead (blk_limits_io_opt); 0: stack the
     // devices' values.
     std::uint32_t io_opt_bytes = 0;
+    // io_hints(): minimum I/O size in bytes (blk_limits_io_min); 0 when the target sets none.
+    std::uint32_t io_min_bytes = 0;
 
     // dm_get_device on behalf of this target: on failure returns nullptr and keeps the errno.
     std::shared_ptr<DeviceRef> get_device(std::string_view path, int* err) {

@@ -29,6 +29,8 @@ public:
     virtual bool supports_discard() const { return false; }
     // Optimal I/O size in bytes (queue_limits.io_opt), 0 when the device has none.
     virtual std::uint32_t io_opt_bytes() const { return 0; }
+    // queue_limits.physical_block_size in bytes.
+    virtual std::uint32_t physical_block_size() const { return 512; }
 };
 
 }  // namespace dmemu::emu

@@ -23,6 +23,8 @@ public:
     Sector size_sectors() const override { return sectors_; }
     void submit(Bio bio) override;
     bool supports_discard() const override { return true; }
+    // brd sets PAGE_SIZE; the oracle's alignment warnings depend on it.
+    std::uint32_t physical_block_size() const override { return 4096; }
 
     // Synchronous access for tests and checks (legs-identical, data-intact).
     void read_now(Sector sector, std::byte* out, std::size_t bytes) const;

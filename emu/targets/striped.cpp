@@ -115,6 +115,7 @@ asio::awaitable<TargetCtrResult> stripe_ctr(TargetContext& ti, std::vector<std::
     ti.max_io_len = *chunk;
     ti.num_flush_bios = *stripes;
     ti.num_discard_bios = *stripes;
+    ti.io_min_bytes = static_cast<std::uint32_t>(std::uint64_t(*chunk) * kSectorSize);
     ti.io_opt_bytes = static_cast<std::uint32_t>(std::uint64_t(*chunk) * kSectorSize * *stripes);
     co_return TargetCtrResult{std::make_unique<StripedTarget>(ti.env, std::move(list), *chunk, width)};
 }

@@ -8,6 +8,7 @@ namespace dmemu::emu::testing {
 namespace {
 
 using V = std::vector<std::string>;
+const std::string kAdd = "device-mapper: ioctl: error adding target to table";
 
 class TableRules : public CoreFixture {
 protected:
@@ -25,19 +26,21 @@ protected:
 };
 
 TEST_F(TableRules, ZeroLengthTarget) {
-    EXPECT_EQ(try_load("0 0 zero"), (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: zero-length target"}}));
+    EXPECT_EQ(try_load("0 0 zero"), (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: zero-length target",
+                                                                 "device-mapper: ioctl: error adding target to table"}}));
 }
 
 TEST_F(TableRules, UnknownTargetType) {
     EXPECT_EQ(try_load("0 100 nosuch"),
-              (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: nosuch: unknown target type"}}));
+              (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: nosuch: unknown target type",
+                                           "device-mapper: ioctl: error adding target to table"}}));
 }
 
 TEST_F(TableRules, GapOverlapAndNonZeroStartAreAllGaps) {
     for (const char* t : {"0 100 zero\n200 100 zero", "0 100 zero\n50 100 zero", "10 100 zero"}) {
         auto [err, lines] = try_load(t);
         EXPECT_EQ(err, -EINVAL) << t;
-        EXPECT_EQ(lines, V{"device-mapper: table: 254:0: zero: Gap in table (-EINVAL)"}) << t;
+        EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: zero: Gap in table (-EINVAL)", kAdd})) << t;
     }
 }
 
@@ -55,27 +58,51 @@ TEST_F(TableRules, FailedLoadLeavesDeviceUnchanged) {
 
 TEST_F(TableRules, ZeroTakesNoArguments) {
     EXPECT_EQ(try_load("0 100 zero foo"),
-              (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: zero: No arguments required (-EINVAL)"}}));
+              (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: zero: No arguments required (-EINVAL)", kAdd}}));
 }
 
 TEST_F(TableRules, ErrorIgnoresArguments) { EXPECT_EQ(try_load("0 100 error foo").first, 0); }
 
 TEST_F(TableRules, LinearConstructorErrors) {
     EXPECT_EQ(try_load("0 100 linear /dev/ram0").second,
-              V{"device-mapper: table: 254:0: linear: Invalid argument count (-EINVAL)"});
+              (V{"device-mapper: table: 254:0: linear: Invalid argument count (-EINVAL)", kAdd}));
     EXPECT_EQ(try_load("0 100 linear /dev/ram0 abc").second,
-              V{"device-mapper: table: 254:0: linear: Invalid device sector (-EINVAL)"});
+              (V{"device-mapper: table: 254:0: linear: Invalid device sector (-EINVAL)", kAdd}));
     EXPECT_EQ(try_load("0 100 linear /dev/nosuch 0").second,
-              V{"device-mapper: table: 254:0: linear: Device lookup failed (-ENODEV)"});
+              (V{"device-mapper: table: 254:0: linear: Device lookup failed (-ENODEV)", kAdd}));
     EXPECT_EQ(try_load("0 100 linear 9:99 0").second,
-              V{"device-mapper: table: 254:0: linear: Device lookup failed (-ENXIO)"});
+              (V{"device-mapper: table: 254:0: linear: Device lookup failed (-ENXIO)", kAdd}));
 }
 
 TEST_F(TableRules, DeviceTooSmallOnFirstLoad) {
     auto [err, lines] = try_load("0 200000 linear /dev/ram0 0");
     EXPECT_EQ(err, -EINVAL);
     EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: ram0 too small for target: start=0, len=200000, dev_size=131072",
+                        "device-mapper: core: Cannot calculate initial queue limits",
                         "device-mapper: ioctl: unable to set up device queue for new table."}));
+}
+
+TEST_F(TableRules, DeviceTooSmallOnLaterLoadFailsAtResumeAndStaysSuspended) {
+    ASSERT_EQ(load("t", "0 100 linear /dev/ram0 0").error, 0);
+    ASSERT_EQ(resume("t").error, 0);
+    ASSERT_EQ(load("t", "0 200000 linear /dev/ram0 0").error, 0);
+    const auto seq = klog_.last_seq();
+    EXPECT_EQ(resume("t").error, -EINVAL);
+    EXPECT_EQ(kernel_lines_since(seq),
+              V{"device-mapper: table: 254:0: ram0 too small for target: start=0, len=200000, dev_size=131072"});
+    const auto i = info("t").info;
+    EXPECT_TRUE(i.suspended);
+    EXPECT_TRUE(i.live_table);
+    EXPECT_FALSE(i.inactive_table);
+}
+
+TEST_F(TableRules, NonPowerOfTwoChunkWarnsAlignmentOnLoadAndResume) {
+    const auto seq = klog_.last_seq();
+    ASSERT_EQ(load("t", "0 96 striped 2 3 /dev/ram0 0 /dev/ram1 0").error, 0);
+    ASSERT_EQ(resume("t").error, 0);
+    const std::string warn =
+        "device-mapper: table: 254:0: adding target device (start sect 0 len 96) caused an alignment inconsistency";
+    EXPECT_EQ(kernel_lines_since(seq), (V{warn, warn}));
 }
 
 TEST_F(TableRules, StripedConstructorErrors) {
@@ -91,7 +118,7 @@ TEST_F(TableRules, StripedConstructorErrors) {
     for (const auto& [table, why] : cases) {
         auto [err, lines] = try_load(table);
         EXPECT_EQ(err, -EINVAL) << table;
-        EXPECT_EQ(lines, V{"device-mapper: table: 254:0: striped: " + why + " (-EINVAL)"}) << table;
+        EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: striped: " + why + " (-EINVAL)", kAdd})) << table;
     }
 }
 
