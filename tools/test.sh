@@ -31,8 +31,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then
   echo "== libFuzzer (clang, ${fuzz_seconds}s each) =="
   CXX=clang++ configure "$root/fuzz" -Dfuzzers=enabled -Db_sanitize=address,undefined -Db_lundef=false
-  ninja -C "$root/fuzz" -j "$jobs"
-  for f in "$root"/fuzz/tests/fuzz/*_fuzz; do
+  fuzzers=$(sed -n "s/^fuzz_targets += \[\['\([a-z_]*\)'.*/\1/p" tests/fuzz/targets/meson.build)
+  ninja -C "$root/fuzz" -j "$jobs" $(for f in $fuzzers; do echo "tests/fuzz/$f"; done)
+  for f in $(for n in $fuzzers; do echo "$root/fuzz/tests/fuzz/$n"; done); do
     name=$(basename "$f")
     corpus=$(mktemp -d)
     cp -r tests/fuzz/corpus/"$name"/. "$corpus"/ 2>/dev/null || true

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/dmemu/daemon.hpp"
+
+#include "emu/core/device_mapper.hpp"
+#include "emu/targets/builtin.hpp"
+#include "emu/util/clock.hpp"
+#include "emu/util/kernel_log.hpp"
+#include "emu/util/rng.hpp"
+#include "tools/dmemu/control_server.hpp"
+#include "tools/dmemu/fuse_frontend.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+namespace dmemu::daemon {
+
+namespace asio = boost::asio;
+
+int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
+               const std::function<void(const std::string&)>& ready) {
+    std::signal(SIGPIPE, SIG_IGN);
+    asio::io_context ctx(1);
+    emu::RealClock clock(ctx);
+    emu::Rng rng(opts.seed);
+    emu::KernelLog klog;
+    emu::TargetRegistry targets;
+    emu::register_builtin_targets(targets);
+    emu::DeviceMapper::Options dm_options;
+    dm_options.dm_major = opts.dm_major;
+    emu::DeviceMapper dm(ctx, clock, rng, klog, targets, dm_options);
+
+    std::unique_ptr<FrontEnd> frontend;
+    bool stopping = false;
+    asio::signal_set signals(ctx, SIGINT, SIGTERM);
+    std::unique_ptr<ControlServer> server;
+    auto shutdown = [&] {
+        if (stopping) return;
+        stopping = true;
+        spdlog::info("dmemu: shutting down");
+        signals.cancel();
+        server->stop();
+        frontend.reset();
+        asio::co_spawn(
+            ctx,
+            [&]() -> asio::awaitable<void> {
+                co_await dm.shutdown();
+                ctx.stop();
+            },
+            asio::detached);
+    };
+    server = std::make_unique<ControlServer>(ctx, dm, paths.socket, shutdown);
+    try {
+        server->start();
+    } catch (const std::exception& e) {
+        ready(e.what());
+        return 1;
+    }
+    std::string error;
+    if (!write_pid_file(paths, &error)) {
+        ready(error);
+        return 1;
+    }
+    frontend = mount_fuse_frontend(ctx, dm, paths.mnt);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("dmemu: signal {}", sig);
+        shutdown();
+    });
+    spdlog::info("dmemu: pid {} serving {} (dm major {}, seed={})", ::getpid(), paths.socket,
+                 opts.dm_major, opts.seed);
+    ready("");
+    ctx.run();
+    server.reset();
+    ::unlink(paths.pid.c_str());
+    spdlog::info("dmemu: stopped");
+    return 0;
+}
+
+}  // namespace dmemu::daemon

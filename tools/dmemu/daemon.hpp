@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The daemon proper: one io_context (concurrency hint 1) owning the DeviceMapper, its clock
+// (RealClock), its randomness (one Rng from --seed) and its kernel log; the control server and
+// the FUSE front end hand it work. SIGINT, SIGTERM and the control message "shutdown" stop it
+// cleanly: no new clients, front end unmounted, DeviceMapper::shutdown() (every table's dtr),
+// socket and pid file removed.
+#pragma once
+
+#include "tools/dmemu/daemon_dir.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace dmemu::daemon {
+
+struct DaemonOptions {
+    std::string dir;
+    bool foreground = false;
+    std::uint32_t dm_major = 253;  // the kernel's usual dynamic major; the oracle guest had 254
+    std::string log_level = "info";
+    std::uint64_t seed = 1;
+};
+
+// Runs until shutdown; returns the exit code. `ready` is called once: with "" when the control
+// socket accepts connections, or with the reason startup failed. The caller holds DIR's lock.
+int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
+               const std::function<void(const std::string& error)>& ready);
+
+// `dmemu stop DIR`: asks the daemon to shut down (control message, else SIGTERM to the pid in
+// the pid file) and waits for it to exit. Messages go to stderr; returns the exit code.
+int stop_daemon(const DaemonPaths& paths, double timeout_seconds);
+
+}  // namespace dmemu::daemon

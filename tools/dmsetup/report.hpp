@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// `dmsetup info -c`: libdm's column report (libdm-report.c) over dmsetup's device fields.
+//
+// Fields are chosen with -o (default "name,major,minor,attr,open,segments,events,uuid", "+f"
+// appends, "all" or "<type prefix>all" selects a section; ids match case-insensitively with or
+// without underscores). A column is as wide as the widest of its default width and its values;
+// headings are cut to that width; numbers align right, strings left; columns are joined by the
+// separator, the last one padded too. --noheadings means separator ":" and no alignment;
+// --separator disables alignment; --nameprefixes prints DM_FIELD='value'; --rows transposes.
+#pragma once
+
+#include "emu/core/dm_ioctl.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dmemu::dmsetup {
+
+struct Options;
+
+// One device as the report sees it.
+struct ReportObject {
+    emu::DmInfo info;
+    std::vector<emu::DevT> deps;             // filled when needs_deps()
+    std::vector<std::string> dep_blk_names;  // kernel names of deps, same order
+};
+
+struct ReportConfig {
+    std::string fields = "name,major,minor,attr,open,segments,events,uuid";
+    std::string separator = " ";
+    bool aligned = true;
+    int headings = 1;  // 0 none, 1 headings, 2 field ids as headings
+    bool field_prefixes = false;
+    bool quoted = true;
+    bool rows = false;  // --rows: one line per field
+};
+
+// _report_init's translation of the command line.
+ReportConfig report_config(const Options& opts);
+
+class Report {
+public:
+    // Fails on an unknown field: *error gets libdm's field list and "Unrecognised field: X".
+    // A "help" field makes a report that prints the field list (into *help) and nothing else.
+    static std::optional<Report> create(const ReportConfig& config, std::string* error,
+                                        std::string* help);
+
+    bool needs_deps() const;
+    bool uses(std::string_view field_id) const;
+    void add(const ReportObject& obj);
+    bool empty() const { return rows_.empty(); }
+    // Everything added since the last call, headings first the first time (none when empty).
+    std::string output();
+
+    // The list `-o help` and `dmsetup help -c` print (libdm's _display_fields).
+    static std::string field_list();
+
+private:
+    struct Column {
+        std::size_t field;  // index into the field table
+        std::size_t width;
+    };
+    explicit Report(ReportConfig config) : config_(std::move(config)) {}
+    std::string format_value(const Column& c, const std::string& value) const;
+    std::string heading(const Column& c) const;
+
+    ReportConfig config_;
+    std::vector<Column> columns_;
+    std::vector<std::vector<std::string>> rows_;
+    bool headings_printed_ = false;
+    bool help_only_ = false;
+};
+
+}  // namespace dmemu::dmsetup

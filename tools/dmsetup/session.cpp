@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/dmsetup/session.hpp"
+
+#include "tools/dmsetup/errno_text.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+namespace dmemu::dmsetup {
+
+namespace asio = boost::asio;
+using emu::DmCommand;
+using emu::DmReply;
+using emu::DmRequest;
+
+namespace {
+
+constexpr std::size_t kNameLen = 128;  // DM_NAME_LEN
+constexpr int kIoctlRetries = 25;      // DM_IOCTL_RETRIES
+constexpr std::chrono::milliseconds kRetryDelay{200};
+
+DmCommand command_of(Task t) {
+    switch (t) {
+        case Task::create: return DmCommand::dev_create;
+        case Task::reload: return DmCommand::table_load;
+        case Task::remove: return DmCommand::dev_remove;
+        case Task::remove_all: return DmCommand::remove_all;
+        case Task::suspend:
+        case Task::resume: return DmCommand::dev_suspend;
+        case Task::info: return DmCommand::dev_status;
+        case Task::deps: return DmCommand::table_deps;
+        case Task::rename: return DmCommand::dev_rename;
+        case Task::version: return DmCommand::version;
+        case Task::status:
+        case Task::table: return DmCommand::table_status;
+        case Task::names: return DmCommand::list_devices;
+        case Task::clear: return DmCommand::table_clear;
+        case Task::versions:
+        case Task::target_version: return DmCommand::list_versions;
+        case Task::message: return DmCommand::target_msg;
+    }
+    return DmCommand::version;
+}
+
+}  // namespace
+
+const char* task_name(Task t) {
+    switch (t) {
+        case Task::create: return "create";
+        case Task::reload: return "reload";
+        case Task::remove: return "remove";
+        case Task::remove_all: return "remove_all";
+        case Task::suspend: return "suspend";
+        case Task::resume: return "resume";
+        case Task::info: return "info";
+        case Task::deps: return "deps";
+        case Task::rename: return "rename";
+        case Task::version: return "version";
+        case Task::status: return "status";
+        case Task::table: return "table";
+        case Task::names: return "names";
+        case Task::clear: return "clear";
+        case Task::versions: return "versions";
+        case Task::message: return "message";
+        case Task::target_version: return "target-version";
+    }
+    return "?";
+}
+
+const std::string& Session::stdin_text() {
+    if (!stdin_) stdin_ = read_stdin_ ? read_stdin_() : std::string();
+    return *stdin_;
+}
+
+asio::awaitable<std::optional<DmReply>> Session::run(Task task, DmRequest req, bool retry_remove) {
+    req.cmd = command_of(task);
+    req.suspend = task == Task::suspend;
+    req.status_table = task == Task::table;
+    for (int attempt = 1;; ++attempt) {
+        DmReply reply = co_await channel_.call(req);
+        if (reply.error == 0) co_return reply;
+        if (reply.error == -ENXIO && (task == Task::info || task == Task::status)) {
+            reply.info = emu::DmInfo{};
+            co_return reply;
+        }
+        // _do_dm_ioctl: name, a space, uuid, then "(maj:min)" when the task named a devno.
+        std::string devno;
+        if (req.devt && req.devt->major > 0)
+            devno = fmt::format("({}:{})", req.devt->major, req.devt->minor);
+        errorf("device-mapper: {} ioctl on {} {}{} failed: {}", task_name(task), req.name,
+               req.uuid, devno, errno_text(reply.error));
+        if (retry_remove && task == Task::remove && reply.error == -EBUSY &&
+            attempt < kIoctlRetries) {
+            co_await channel_.retry_delay(kRetryDelay);
+            continue;
+        }
+        co_return std::nullopt;
+    }
+}
+
+asio::awaitable<bool> Session::set_device(DmRequest& req, const std::string* name, Task task,
+                                          bool optional) {
+    if (name) co_return co_await set_name(req, *name, task);
+    if (opts.uuid) {
+        req.uuid = *opts.uuid;
+    } else if (opts.major && opts.minor) {
+        req.devt = emu::DevT{static_cast<std::uint32_t>(*opts.major),
+                             static_cast<std::uint32_t>(*opts.minor)};
+    } else if (!optional) {
+        error("No device specified.");
+        co_return false;
+    }
+    co_return true;
+}
+
+asio::awaitable<bool> Session::set_name(DmRequest& req, const std::string& name, Task task) {
+    const auto slash = name.rfind('/');
+    if (slash == std::string::npos) {
+        if (name.size() >= kNameLen) {
+            errorf("Name \"{}\" too long.", name);
+            co_return false;
+        }
+        req.name = name;
+        co_return true;
+    }
+    // _dm_task_set_name_from_path: a path must name an existing device node. Nodes live in
+    // /dev/mapper (one per device with a live table, as libdm makes them without udev) and
+    // /dev/dm-N.
+    if (task == Task::create) {
+        errorf("Name \"{}\" invalid. It contains \"/\".", name);
+        co_return false;
+    }
+    std::string path = name;
+    if (path.size() >= 3 && path[0] != '/' && std::count(path.begin(), path.end(), '/') == 1)
+        path = "/dev/" + path;
+    DmRequest list;
+    auto names = co_await run(Task::names, list);
+    if (!names) co_return false;
+    for (const auto& entry : names->names) {
+        const bool match = path == "/dev/mapper/" + entry.name ||
+                           path == fmt::format("/dev/dm-{}", entry.devt.minor);
+        if (!match) continue;
+        DmRequest q;
+        q.name = entry.name;
+        auto info = co_await run(Task::info, q);
+        if (info && info->info.exists && info->info.live_table) {
+            req.name = entry.name;
+            co_return true;
+        }
+    }
+    errorf("Device {} not found", name);
+    co_return false;
+}
+
+asio::awaitable<std::optional<std::string>> Session::device_name(emu::DevT devt, bool kernel_name) {
+    DmRequest list;
+    list.cmd = DmCommand::list_devices;
+    const DmReply names = co_await channel_.call(list);
+    for (const auto& e : names.names)
+        if (e.devt == devt) co_return kernel_name ? fmt::format("dm-{}", devt.minor) : e.name;
+    DmRequest disks;
+    disks.cmd = DmCommand::disk_list;
+    const DmReply reply = co_await channel_.call(disks);
+    for (const auto& d : reply.disks)
+        if (d.devt == devt) co_return d.name;
+    co_return std::nullopt;
+}
+
+}  // namespace dmemu::dmsetup

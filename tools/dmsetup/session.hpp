@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// One dmsetup invocation: the channel, the parsed switches, the output being built, and libdm's
+// task plumbing every command shares (dm_task_run with its error line, _set_task_device, name
+// lookups). Everything runs on the caller's executor; nothing here is shared between
+// invocations.
+#pragma once
+
+#include "tools/dmsetup/ioctl_channel.hpp"
+#include "tools/dmsetup/options.hpp"
+#include "tools/dmsetup/report.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace dmemu::dmsetup {
+
+using StdinSource = std::function<std::string()>;
+
+// libdm's task types (libdm-iface.c _cmd_data_v4): each is one ioctl, named in error lines.
+enum class Task {
+    create, reload, remove, remove_all, suspend, resume, info, deps, rename, version,
+    status, table, names, clear, versions, message, target_version,
+};
+const char* task_name(Task t);
+
+// How `ls` and `deps` name devices (-o devno|blkdevname|devname): dmsetup's dev_name_t.
+enum class DevNameType { devno, blk, map };
+
+class Session {
+public:
+    Session(IoctlChannel& channel, StdinSource read_stdin)
+        : channel_(channel), read_stdin_(std::move(read_stdin)) {}
+
+    Options opts;
+    std::string out;
+    std::string err;
+    std::optional<Report> report;
+    DevNameType dev_name_type = DevNameType::devno;
+
+    void error(std::string_view line) {
+        err += line;
+        err += '\n';
+    }
+    template <typename... Args>
+    void errorf(fmt::format_string<Args...> f, Args&&... args) {
+        error(fmt::format(f, std::forward<Args>(args)...));
+    }
+    IoctlChannel& channel() { return channel_; }
+    // Standard input, read once, when a command first needs it.
+    const std::string& stdin_text();
+
+    // dm_task_run: the ioctl; on failure libdm's "device-mapper: <task> ioctl on <name> <uuid>
+    // [(maj:min)] failed: <strerror>" and nullopt. ENXIO from info and status is no failure:
+    // the reply says the device does not exist. retry_remove: libdm retries a busy remove up
+    // to 25 times, 200 ms apart, each failure logged.
+    boost::asio::awaitable<std::optional<emu::DmReply>> run(Task task, emu::DmRequest req,
+                                                            bool retry_remove = false);
+    // _set_task_device: the device by name (a /dev/mapper/NAME path is resolved as libdm does),
+    // else by -u, else by -j/-m; "No device specified." when none and not optional.
+    boost::asio::awaitable<bool> set_device(emu::DmRequest& req, const std::string* name,
+                                            Task task, bool optional = false);
+    // dm_device_get_name: the kernel name of a device ("dm-3", "ram0"), or with
+    // kernel_name=false a mapped device's own name.
+    boost::asio::awaitable<std::optional<std::string>> device_name(emu::DevT devt,
+                                                                   bool kernel_name);
+
+private:
+    boost::asio::awaitable<bool> set_name(emu::DmRequest& req, const std::string& name,
+                                          Task task);
+
+    IoctlChannel& channel_;
+    StdinSource read_stdin_;
+    std::optional<std::string> stdin_;
+};
+
+}  // namespace dmemu::dmsetup

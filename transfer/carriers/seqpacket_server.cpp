@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
+
+#include "transfer/carriers/seqpacket_server.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include "transfer/carriers/seq_packet_protocol.hpp"
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "transfer/carriers/seqpacket_end.hpp"
+
+namespace dmemu::transfer {
+
+namespace asio = boost::asio;
+using Protocol = SeqPacketProtocol;
+
+struct SeqpacketServer::State {
+    State(asio::io_context& ctx, std::string p, Side side)
+        : path(std::move(p)), acceptor(ctx), end(std::make_shared<SeqpacketEnd>(side)) {}
+
+    std::string path;
+    Protocol::acceptor acceptor;
+    std::shared_ptr<SeqpacketEnd> end;
+};
+
+namespace {
+
+void remove_stale_socket(const std::string& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(path, ec);
+    if (ec || status.type() == std::filesystem::file_type::not_found) return;
+    if (status.type() != std::filesystem::file_type::socket)
+        throw std::system_error(std::make_error_code(std::errc::file_exists),
+                                "seqpacket: '" + path + "' exists and is not a socket");
+    std::filesystem::remove(path, ec);
+}
+
+}  // namespace
+
+SeqpacketServer::SeqpacketServer(asio::io_context& ctx, std::string path, Side side)
+    : state_(std::make_shared<State>(ctx, std::move(path), side)) {
+    remove_stale_socket(state_->path);
+    const Protocol::endpoint endpoint(state_->path);
+    state_->acceptor.open(endpoint.protocol());
+    state_->acceptor.bind(endpoint);
+    state_->acceptor.listen();
+    // A captureless lambda: the coroutine frame owns its copy of the state, never `this`.
+    auto accept_loop = [](std::shared_ptr<State> state) -> asio::awaitable<void> {
+        for (;;) {
+            boost::system::error_code ec;
+            auto socket = co_await state->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
+            if (ec) {
+                spdlog::warn("seqpacket: accept on '{}' failed: {}", state->path, ec.message());
+                continue;
+            }
+            if (state->end->connected())
+                spdlog::info("seqpacket: new peer on '{}' replaces the old one", state->path);
+            state->end->attach(Protocol::socket(std::move(socket)));
+        }
+    };
+    asio::co_spawn(ctx, accept_loop(state_), asio::detached);
+}
+
+SeqpacketServer::~SeqpacketServer() {
+    boost::system::error_code ignored;
+    state_->acceptor.close(ignored);
+    state_->end->set_receiver(nullptr);
+    state_->end->detach();
+    std::error_code ec;
+    std::filesystem::remove(state_->path, ec);
+}
+
+const std::string& SeqpacketServer::path() const { return state_->path; }
+bool SeqpacketServer::has_peer() const { return state_->end->connected(); }
+void SeqpacketServer::drop_peer() { state_->end->detach(); }
+int SeqpacketServer::send(std::vector<std::byte> message) { return state_->end->send(std::move(message)); }
+void SeqpacketServer::set_receiver(Receiver receiver) { state_->end->set_receiver(std::move(receiver)); }
+HookChain& SeqpacketServer::hooks() { return state_->end->hooks(); }
+
+}  // namespace dmemu::transfer
