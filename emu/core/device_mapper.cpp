@@ -42,11 +42,13 @@ std::optional<DevT> parse_devt(std::string_view s) {
 // The table's view of the world (the kernel's `ti->table` and `t->md`).
 class DeviceMapper::TableEnv final : public TableEnvironment {
 public:
-    TableEnv(DeviceMapper& dm, std::shared_ptr<MappedDevice> md, bool read_only)
-        : dm_(dm), md_(std::move(md)), read_only_(read_only) {}
+    // The device owns its tables and a table owns its environment: the environment only
+    // observes the device (a weak reference, or the pair would keep each other alive).
+    TableEnv(DeviceMapper& dm, const std::shared_ptr<MappedDevice>& md, bool read_only)
+        : dm_(dm), md_(md), devt_(md->devt()), read_only_(read_only) {}
 
     std::shared_ptr<DeviceRef> get_device(std::string_view path, int* err) override {
-        auto ref = dm_.resolve_device(*md_, path, err);
+        auto ref = dm_.resolve_device(devt_, path, err);
         if (!ref) return nullptr;
         // find_device(): one reference per device per table, however many targets use it.
         for (auto& have : devices_)
@@ -58,14 +60,18 @@ public:
     Clock& clock() override { return dm_.clock_; }
     Rng& rng() override { return dm_.rng_; }
     KernelLog& kernel_log() override { return dm_.klog_; }
-    std::string device_name() const override { return md_->devt().str(); }
-    void table_event() override { md_->table_event(this); }
+    std::string device_name() const override { return devt_.str(); }
+    void table_event() override {
+        if (auto md = md_.lock()) md->table_event(this);
+    }
     bool read_only() const override { return read_only_; }
     const std::vector<std::shared_ptr<DeviceRef>>& devices() const override { return devices_; }
+    transfer::KernelEndpoint* ulog_endpoint() override { return dm_.ulog_endpoint_; }
 
 private:
     DeviceMapper& dm_;
-    std::shared_ptr<MappedDevice> md_;
+    std::weak_ptr<MappedDevice> md_;
+    DevT devt_;
     bool read_only_;
     std::vector<std::shared_ptr<DeviceRef>> devices_;
 };
@@ -174,8 +180,7 @@ std::uint32_t DeviceMapper::alloc_minor() {
     return m;
 }
 
-std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(const MappedDevice& owner,
-                                                        std::string_view path, int* err) {
+std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(DevT owner, std::string_view path, int* err) {
     std::optional<DevT> devt = parse_devt(path);
     if (!devt) {
         // dm_get_dev_t / lookup_bdev: a path naming a disk (last component) or a mapped device.
@@ -199,7 +204,7 @@ std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(const MappedDevice& owne
             return nullptr;
         }
     }
-    if (*devt == owner.devt()) {
+    if (*devt == owner) {
         *err = -EINVAL;  // a table may not map its own device
         return nullptr;
     }

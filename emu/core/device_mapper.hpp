@@ -61,6 +61,8 @@ public:
     std::vector<std::string> mapped_names() const;
     std::vector<std::string> disk_names() const;
     void subscribe(std::function<void(const DeviceEvent&)> fn) { observers_.push_back(std::move(fn)); }
+    // The userspace dirty log's transport; not owned. Tables built afterwards use it.
+    void set_ulog_endpoint(transfer::KernelEndpoint* endpoint) { ulog_endpoint_ = endpoint; }
     // Raises a disk's open count (a FUSE open of mnt/disks/NAME).
     void open_disk(std::string_view name, int delta);
 
@@ -106,8 +108,8 @@ private:
     DmInfo info_of(const MappedDevice& md) const;
     std::uint32_t alloc_minor();
     boost::asio::awaitable<int> destroy_device(std::shared_ptr<MappedDevice> md);
-    std::shared_ptr<DeviceRef> resolve_device(const MappedDevice& owner, std::string_view path,
-                                              int* err);
+    // dm_get_device's lookup for a table of device `owner`.
+    std::shared_ptr<DeviceRef> resolve_device(DevT owner, std::string_view path, int* err);
     void notify(DeviceEvent ev);
     static boost::asio::awaitable<void> destroy_table(std::unique_ptr<Table> t);
     // dm_calculate_queue_limits' device_area_is_invalid: every device range a table uses fits.
@@ -123,6 +125,7 @@ private:
     std::set<std::uint32_t> minors_;
     std::map<std::string, std::unique_ptr<Disk>> disks_;
     std::vector<std::function<void(const DeviceEvent&)>> observers_;
+    transfer::KernelEndpoint* ulog_endpoint_ = nullptr;
 };
 
 }  // namespace dmemu::emu

@@ -25,6 +25,10 @@
 #include <string_view>
 #include <vector>
 
+namespace dmemu::transfer {
+class KernelEndpoint;
+}
+
 namespace dmemu::emu {
 
 class Clock;
@@ -75,6 +79,9 @@ public:
     virtual bool read_only() const = 0;
     // Every device get_device handed out, deduplicated, newest first (the table's devices list).
     virtual const std::vector<std::shared_ptr<DeviceRef>>& devices() const = 0;
+    // The kernel side of the userspace dirty-log connector (dm_consult_userspace), or nullptr
+    // when no transport is configured: a userspace log then fails as with no server (-ESRCH).
+    virtual transfer::KernelEndpoint* ulog_endpoint() = 0;
 };
 
 // The kernel's `struct dm_target` fields a constructor fills in.

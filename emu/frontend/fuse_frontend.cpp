@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -579,6 +580,7 @@ std::unique_ptr<FuseFrontend> FuseFrontend::mount(DeviceMapper& dm, asio::io_con
     std::string opts = "default_permissions,fsname=dmemu,subtype=dmemu";
     if (geteuid() == 0 || user_allow_other()) opts += ",allow_other";
     std::vector<std::string> argv_s = {"dmemu", "-o", opts};
+    if (std::getenv("DMEMU_FUSE_DEBUG")) argv_s.push_back("-d");
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
     fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
@@ -618,14 +620,18 @@ void FuseFrontend::unmount() {
     state_->stopping_ = true;
     fuse_session_exit(session_);
     // fuse_session_loop_mt returns once a worker sees the exit flag after a request: send one
-    // (a lookup the root answers without the loop). If the connection is already gone, the
-    // workers have ended by themselves.
-    struct stat st;
-    (void)::stat((mountpoint_ + "/.dmemu-stop").c_str(), &st);
+    // (a lookup the root answers without the loop). A worker may end on an earlier request and
+    // leave this one unanswered: it is sent from its own thread, which the abort of the
+    // connection in fuse_session_destroy releases.
+    std::thread waker([path = mountpoint_ + "/.dmemu-stop"] {
+        struct stat st;
+        (void)::stat(path.c_str(), &st);
+    });
     if (loop_thread_.joinable()) loop_thread_.join();
     fuse_session_unmount(session_);
     fuse_session_destroy(session_);
     session_ = nullptr;
+    waker.join();
 }
 
 FuseFrontend::~FuseFrontend() { unmount(); }
