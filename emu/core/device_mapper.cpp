@@ -80,7 +80,11 @@ DeviceMapper::DeviceMapper(asio::io_context& ctx, Clock& clock, Rng& rng, Kernel
                            const TargetRegistry& targets, Options options)
     : ctx_(ctx), clock_(clock), rng_(rng), klog_(klog), targets_(targets), options_(options) {}
 
-DeviceMapper::~DeviceMapper() = default;
+DeviceMapper::~DeviceMapper() {
+    // Devices first: their tables hold references that release into the disks.
+    by_name_.clear();
+    disks_.clear();
+}
 
 void DeviceMapper::notify(DeviceEvent ev) {
     for (auto& fn : observers_) fn(ev);
