@@ -45,7 +45,11 @@ struct KernelEndpoint::State {
     };
 
     State(emu::Clock& c, emu::KernelLog& l, Carrier& car, KernelEndpointOptions o)
-        : clock(c), log(l), carrier(&car), options(o), seq(o.first_seq),
+        : clock(c),
+          log(l),
+          carrier(&car),
+          options(o),
+          seq(o.first_seq),
           turnstile(c.context().get_executor()) {}
 
     emu::Clock& clock;
@@ -92,8 +96,8 @@ asio::awaitable<ConsultResult> KernelEndpoint::consult(std::string_view uuid, st
                                                        std::span<const std::byte> data,
                                                        std::size_t reply_capacity) {
     // Not a coroutine itself: the copies are made now, before the caller's temporaries die.
-    return run(state_, std::string(uuid), luid, type, std::vector<std::byte>(data.begin(), data.end()),
-               reply_capacity);
+    return run(state_, std::string(uuid), luid, type,
+               std::vector<std::byte>(data.begin(), data.end()), reply_capacity);
 }
 
 asio::awaitable<ConsultResult> KernelEndpoint::run(std::shared_ptr<State> st, std::string uuid,
@@ -107,12 +111,14 @@ asio::awaitable<ConsultResult> KernelEndpoint::run(std::shared_ptr<State> st, st
     }
     if (uuid.size() > kMaxUuidLength || uuid.find('\0') != std::string::npos) {
         // userspace_ctr refuses such a uuid before any request; reaching here is a caller bug.
-        spdlog::error("ulog: uuid of {} bytes does not fit uuid[{}] with its NUL", uuid.size(), DM_UUID_LEN);
+        spdlog::error("ulog: uuid of {} bytes does not fit uuid[{}] with its NUL", uuid.size(),
+                      DM_UUID_LEN);
         co_return ConsultResult{-EINVAL, {}};
     }
 
     Turnstile::Pass pass(st->turnstile);
-    if (st->options.one_in_flight && !co_await pass.enter()) co_return ConsultResult{-ESHUTDOWN, {}};
+    if (st->options.one_in_flight && !co_await pass.enter())
+        co_return ConsultResult{-ESHUTDOWN, {}};
 
     const auto type_number = static_cast<std::uint32_t>(type);
     emu::Sleep sleep(st->clock);
@@ -123,7 +129,8 @@ asio::awaitable<ConsultResult> KernelEndpoint::run(std::shared_ptr<State> st, st
 
         const int r = st->carrier->send(encode(make_request(uuid, luid, type, waiter.seq, data)));
         if (r != 0) {
-            st->log.err(kUlogMsgPrefix, "Unable to send log request [{}] to userspace: {}", type_number, r);
+            st->log.err(kUlogMsgPrefix, "Unable to send log request [{}] to userspace: {}",
+                        type_number, r);
             co_return ConsultResult{r, {}};
         }
 
@@ -131,8 +138,8 @@ asio::awaitable<ConsultResult> KernelEndpoint::run(std::shared_ptr<State> st, st
         registration.leave();
         if (st->closed) co_return ConsultResult{-ESHUTDOWN, {}};
         if (!waiter.done) {
-            st->log.warn(kUlogMsgPrefix, "[{}] Request timed out: [{}/{}] - retrying", short_uuid(uuid),
-                         type_number, waiter.seq);
+            st->log.warn(kUlogMsgPrefix, "[{}] Request timed out: [{}/{}] - retrying",
+                         short_uuid(uuid), type_number, waiter.seq);
             continue;
         }
         if (waiter.error == -EAGAIN) continue;

@@ -30,15 +30,16 @@
 // The -ESRCH reconnect loop (dm-log-userspace-base.c: userspace_do_request) belongs to the
 // userspace dirty log above this; consult only reports -ESRCH promptly.
 //
-// Lifetime: the endpoint must outlive the Carrier's deliveries it receives (it unhooks itself
-// from the carrier on destruction). Consults still pending at destruction finish with
-// -ESHUTDOWN when the loop next runs them.
+// Lifetime: the Carrier and the Clock must outlive the endpoint (it unhooks its receiver from the
+// carrier on destruction). Consults still pending at destruction finish with -ESHUTDOWN when the
+// loop next runs them; their frames never touch the endpoint, carrier or log again.
 #pragma once
 
+// clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -65,7 +66,8 @@ struct ConsultResult {
 struct KernelEndpointOptions {
     // DM_ULOG_RETRY_TIMEOUT.
     emu::Duration retry_timeout = std::chrono::seconds(15);
-    // true: consults are serialised whole (dmemu's default); false: only sends are, as in the kernel.
+    // true: consults are serialised whole (dmemu's default); false: only sends are, as in the
+    // kernel.
     bool one_in_flight = true;
     // The first seq sent (the kernel starts at 0); tests set it near 2^32 to exercise the wrap.
     std::uint32_t first_seq = 0;

@@ -7,12 +7,13 @@
 // frame was torn down with the io_context) leaves the queue or hands the turn to the next.
 #pragma once
 
+// clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstddef>
 #include <deque>
 #include <optional>

@@ -143,12 +143,12 @@ Result<Region, DecodeError> decode_region(ByteView data) {
 }
 
 Result<RegionList, DecodeError> decode_region_list(ByteView data, bool allow_empty) {
-    if (data.size() % 8 != 0)
-        return wrong_size("region list", data.size(), "a multiple of 8");
+    if (data.size() % 8 != 0) return wrong_size("region list", data.size(), "a multiple of 8");
     if (data.empty() && !allow_empty) return wrong_size("region list", 0, "at least 8");
     RegionList out;
     out.regions.reserve(data.size() / 8);
-    for (std::size_t at = 0; at < data.size(); at += 8) out.regions.push_back(get<std::uint64_t>(data, at));
+    for (std::size_t at = 0; at < data.size(); at += 8)
+        out.regions.push_back(get<std::uint64_t>(data, at));
     return out;
 }
 
@@ -163,7 +163,8 @@ Result<DeviceName, DecodeError> decode_device_name(ByteView data) {
         return wrong_size("device name", data.size(), fmt::format("at most {}", DM_NAME_LEN));
     auto t = split_text("device name", data);
     if (!t) return t.error();
-    if (!t->second) return bad_text(fmt::format("ulog: device name '{}' is not NUL-terminated", t->first));
+    if (!t->second)
+        return bad_text(fmt::format("ulog: device name '{}' is not NUL-terminated", t->first));
     if (t->first.empty()) return bad_text("ulog: device name is empty");
     return DeviceName{std::move(t->first)};
 }
@@ -202,14 +203,19 @@ Result<StatusText, DecodeError> decode_status_text(ByteView data) {
 Result<RequestPayload, DecodeError> decode_request_payload(UlogRequestType type, ByteView data) {
     using T = UlogRequestType;
     switch (type) {
-        case T::ctr: return widen<RequestPayload>(decode_ctr_string(data));
+        case T::ctr:
+            return widen<RequestPayload>(decode_ctr_string(data));
         case T::is_clean:
         case T::in_sync:
-        case T::is_remote_recovering: return widen<RequestPayload>(decode_region(data));
-        case T::flush: return widen<RequestPayload>(decode_region_list(data, true));
+        case T::is_remote_recovering:
+            return widen<RequestPayload>(decode_region(data));
+        case T::flush:
+            return widen<RequestPayload>(decode_region_list(data, true));
         case T::mark_region:
-        case T::clear_region: return widen<RequestPayload>(decode_region_list(data, false));
-        case T::set_region_sync: return widen<RequestPayload>(decode_region_sync(data));
+        case T::clear_region:
+            return widen<RequestPayload>(decode_region_list(data, false));
+        case T::set_region_sync:
+            return widen<RequestPayload>(decode_region_sync(data));
         case T::dtr:
         case T::presuspend:
         case T::postsuspend:
@@ -218,7 +224,8 @@ Result<RequestPayload, DecodeError> decode_request_payload(UlogRequestType type,
         case T::get_resync_work:
         case T::get_sync_count:
         case T::status_info:
-        case T::status_table: break;
+        case T::status_table:
+            break;
     }
     return widen<RequestPayload>(decode_no_payload(data));
 }
@@ -226,15 +233,22 @@ Result<RequestPayload, DecodeError> decode_request_payload(UlogRequestType type,
 Result<ReplyPayload, DecodeError> decode_reply_payload(UlogRequestType type, ByteView data) {
     using T = UlogRequestType;
     switch (type) {
-        case T::ctr: return widen<ReplyPayload>(decode_device_name(data));
-        case T::get_region_size: return widen<ReplyPayload>(decode_region_size(data));
-        case T::get_sync_count: return widen<ReplyPayload>(decode_sync_count(data));
+        case T::ctr:
+            return widen<ReplyPayload>(decode_device_name(data));
+        case T::get_region_size:
+            return widen<ReplyPayload>(decode_region_size(data));
+        case T::get_sync_count:
+            return widen<ReplyPayload>(decode_sync_count(data));
         case T::is_clean:
-        case T::in_sync: return widen<ReplyPayload>(decode_s64_reply(data));
-        case T::get_resync_work: return widen<ReplyPayload>(decode_resync_work(data));
-        case T::is_remote_recovering: return widen<ReplyPayload>(decode_remote_recovering(data));
+        case T::in_sync:
+            return widen<ReplyPayload>(decode_s64_reply(data));
+        case T::get_resync_work:
+            return widen<ReplyPayload>(decode_resync_work(data));
+        case T::is_remote_recovering:
+            return widen<ReplyPayload>(decode_remote_recovering(data));
         case T::status_info:
-        case T::status_table: return widen<ReplyPayload>(decode_status_text(data));
+        case T::status_table:
+            return widen<ReplyPayload>(decode_status_text(data));
         case T::dtr:
         case T::presuspend:
         case T::postsuspend:
@@ -242,7 +256,8 @@ Result<ReplyPayload, DecodeError> decode_reply_payload(UlogRequestType type, Byt
         case T::flush:
         case T::mark_region:
         case T::clear_region:
-        case T::set_region_sync: break;
+        case T::set_region_sync:
+            break;
     }
     return widen<ReplyPayload>(decode_no_payload(data));
 }

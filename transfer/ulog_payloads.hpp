@@ -3,9 +3,8 @@
 // dm-spec.md). All integers are 64-bit host order, as the kernel sends them.
 //
 //   type                   request data                     reply data (error == 0)
-//   CTR                    ctr string, NUL optional (1)      device name + NUL, <= DM_NAME_LEN, or none
-//   DTR PRESUSPEND
-//   POSTSUSPEND RESUME     none                             none
+//   CTR                    ctr string, NUL optional (1)      device name + NUL, <= DM_NAME_LEN, or
+//   none DTR PRESUSPEND POSTSUSPEND RESUME     none                             none
 //   GET_REGION_SIZE        none                             u64 region size (sectors)
 //   IS_CLEAN IN_SYNC       u64 region                       s64 1/0
 //   FLUSH                  none, or u64[] regions (2)       none
@@ -93,8 +92,8 @@ struct StatusText {
 };
 
 using RequestPayload = std::variant<NoPayload, CtrString, Region, RegionList, RegionSync>;
-using ReplyPayload = std::variant<NoPayload, DeviceName, RegionSize, SyncCount, S64Reply, ResyncWork,
-                                  RemoteRecovering, StatusText>;
+using ReplyPayload = std::variant<NoPayload, DeviceName, RegionSize, SyncCount, S64Reply,
+                                  ResyncWork, RemoteRecovering, StatusText>;
 
 using Bytes = std::vector<std::byte>;
 using ByteView = std::span<const std::byte>;

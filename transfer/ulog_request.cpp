@@ -76,8 +76,9 @@ std::vector<std::byte> encode(const UlogMessage& message) {
     if (!message.req && !message.payload.empty())
         throw std::invalid_argument("ulog: a bare ack cannot carry a payload");
     if (sizeof(CnMsg) + body > CONNECTOR_MAX_MSG_SIZE)
-        throw std::length_error(fmt::format("ulog: message of {} bytes exceeds CONNECTOR_MAX_MSG_SIZE {}",
-                                            sizeof(CnMsg) + body, CONNECTOR_MAX_MSG_SIZE));
+        throw std::length_error(
+            fmt::format("ulog: message of {} bytes exceeds CONNECTOR_MAX_MSG_SIZE {}",
+                        sizeof(CnMsg) + body, CONNECTOR_MAX_MSG_SIZE));
 
     CnMsg cn{};
     cn.id = {message.cn.idx, message.cn.val};
@@ -109,9 +110,10 @@ std::vector<std::byte> encode(const UlogMessage& message) {
 
 Result<UlogMessage, DecodeError> decode(std::span<const std::byte> bytes) {
     if (bytes.size() < sizeof(CnMsg))
-        return fail(DecodeErrc::short_message,
-                    fmt::format("ulog: message of {} bytes is shorter than the {}-byte cn_msg header",
-                                bytes.size(), sizeof(CnMsg)));
+        return fail(
+            DecodeErrc::short_message,
+            fmt::format("ulog: message of {} bytes is shorter than the {}-byte cn_msg header",
+                        bytes.size(), sizeof(CnMsg)));
     CnMsg cn;
     std::memcpy(&cn, bytes.data(), sizeof(cn));
     if (cn.id.idx != CN_IDX_DM || cn.id.val != CN_VAL_DM_USERSPACE_LOG)
@@ -119,16 +121,19 @@ Result<UlogMessage, DecodeError> decode(std::span<const std::byte> bytes) {
                     fmt::format("ulog: cn_msg.id {{{},{}}} is not {{{},{}}}", cn.id.idx, cn.id.val,
                                 CN_IDX_DM, CN_VAL_DM_USERSPACE_LOG));
     if (sizeof(CnMsg) + cn.len > CONNECTOR_MAX_MSG_SIZE)
-        return fail(DecodeErrc::oversized,
-                    fmt::format("ulog: cn_msg.len {} exceeds CONNECTOR_MAX_MSG_SIZE {} with its header",
-                                cn.len, CONNECTOR_MAX_MSG_SIZE));
+        return fail(
+            DecodeErrc::oversized,
+            fmt::format("ulog: cn_msg.len {} exceeds CONNECTOR_MAX_MSG_SIZE {} with its header",
+                        cn.len, CONNECTOR_MAX_MSG_SIZE));
     const std::size_t present = bytes.size() - sizeof(CnMsg);
     if (cn.len > present)
-        return fail(DecodeErrc::short_message,
-                    fmt::format("ulog: cn_msg.len {} but {} bytes follow the header", cn.len, present));
+        return fail(
+            DecodeErrc::short_message,
+            fmt::format("ulog: cn_msg.len {} but {} bytes follow the header", cn.len, present));
     if (cn.len < present)
-        return fail(DecodeErrc::trailing_bytes,
-                    fmt::format("ulog: cn_msg.len {} but {} bytes follow the header", cn.len, present));
+        return fail(
+            DecodeErrc::trailing_bytes,
+            fmt::format("ulog: cn_msg.len {} but {} bytes follow the header", cn.len, present));
 
     UlogMessage out;
     out.cn = {cn.id.idx, cn.id.val, cn.seq, cn.ack, cn.flags};

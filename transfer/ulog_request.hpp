@@ -56,7 +56,8 @@ struct DmUlogRequest {
     std::uint32_t data_size;
 };
 
-static_assert(std::is_trivially_copyable_v<DmUlogRequest> && std::is_standard_layout_v<DmUlogRequest>);
+static_assert(std::is_trivially_copyable_v<DmUlogRequest> &&
+              std::is_standard_layout_v<DmUlogRequest>);
 static_assert(sizeof(DmUlogRequest) == 160);
 static_assert(offsetof(DmUlogRequest, luid) == 0);
 static_assert(offsetof(DmUlogRequest, uuid) == 8);

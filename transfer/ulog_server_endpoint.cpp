@@ -21,8 +21,9 @@ int UlogServerEndpoint::reply(const UlogMessage& request, std::int32_t error,
         return -EINVAL;
     }
     if (sizeof(CnMsg) + sizeof(DmUlogRequest) + data.size() > CONNECTOR_MAX_MSG_SIZE) {
-        spdlog::error("ulog-server: reply data of {} bytes to {} [{}] exceeds CONNECTOR_MAX_MSG_SIZE {}",
-                      data.size(), to_string(request.req->type), request.req->seq, CONNECTOR_MAX_MSG_SIZE);
+        spdlog::error(
+            "ulog-server: reply data of {} bytes to {} [{}] exceeds CONNECTOR_MAX_MSG_SIZE {}",
+            data.size(), to_string(request.req->type), request.req->seq, CONNECTOR_MAX_MSG_SIZE);
         return -EMSGSIZE;
     }
     return carrier_.send(encode(make_reply(request, error, data)));

@@ -8,6 +8,8 @@
 // Malformed messages and bare acks (the kernel sends none) are logged through spdlog once and
 // dropped; dropped() counts them.
 //
+// The carrier must outlive the endpoint (it unhooks its receiver on destruction).
+//
 // A log server (logs/) is written on top: it owns one of these and answers every request,
 // typically with decode_request_payload / encode_payload from ulog_payloads.hpp.
 #pragma once

@@ -39,8 +39,10 @@ protected:
     void start_server() {
         server.emplace(link.server_side(), [this](const UlogMessage& request) {
             requests.push_back(request);
-            if (answer) answer(request);
-            else server->reply(request, 0);
+            if (answer)
+                answer(request);
+            else
+                server->reply(request, 0);
         });
     }
 
@@ -52,7 +54,8 @@ protected:
     std::shared_ptr<std::optional<ConsultResult>> consult(UlogRequestType type, Bytes data = {},
                                                           std::size_t capacity = 0,
                                                           std::string uuid = kUuid) {
-        return spawn_consult(ctx, endpoint(), std::move(uuid), kLuid, type, std::move(data), capacity);
+        return spawn_consult(ctx, endpoint(), std::move(uuid), kLuid, type, std::move(data),
+                             capacity);
     }
 
     std::vector<std::uint32_t> seqs() const {
@@ -130,7 +133,8 @@ TEST_F(KernelEndpointTest, TimeoutWarnsAndResendsWithFreshSeq) {
     const auto lines = log.since(0);
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_EQ(lines[0].level, emu::KernelLevel::warn);
-    EXPECT_EQ(lines[0].text, "device-mapper: dm-log-userspace: [testuuid] Request timed out: [5/0] - retrying");
+    EXPECT_EQ(lines[0].text,
+              "device-mapper: dm-log-userspace: [testuuid] Request timed out: [5/0] - retrying");
 }
 
 TEST_F(KernelEndpointTest, TimeoutWarningPrintsShortUuidWhole) {
@@ -140,8 +144,10 @@ TEST_F(KernelEndpointTest, TimeoutWarningPrintsShortUuidWhole) {
     };
     consult(UlogRequestType::dtr, {}, 0, "abcdefgh");
     clock.run_until_idle();
-    EXPECT_EQ(kernel_lines(log),
-              std::vector<std::string>{"device-mapper: dm-log-userspace: [abcdefgh] Request timed out: [2/0] - retrying"});
+    EXPECT_EQ(
+        kernel_lines(log),
+        std::vector<std::string>{
+            "device-mapper: dm-log-userspace: [abcdefgh] Request timed out: [2/0] - retrying"});
 }
 
 TEST_F(KernelEndpointTest, SilentServerIsRetriedEvery15Seconds) {
@@ -153,7 +159,8 @@ TEST_F(KernelEndpointTest, SilentServerIsRetriedEvery15Seconds) {
     EXPECT_EQ(seqs(), (std::vector<std::uint32_t>{0, 1, 2, 3, 4}));
     const auto lines = kernel_lines(log);
     ASSERT_EQ(lines.size(), 4u);
-    EXPECT_EQ(lines[3], "device-mapper: dm-log-userspace: [testuuid] Request timed out: [7/3] - retrying");
+    EXPECT_EQ(lines[3],
+              "device-mapper: dm-log-userspace: [testuuid] Request timed out: [7/3] - retrying");
     EXPECT_EQ(endpoint().waiting(), 1u);
 }
 
@@ -172,8 +179,10 @@ TEST_F(KernelEndpointTest, EagainReplyResendsAtOnce) {
 TEST_F(KernelEndpointTest, EagainBareAckResendsAtOnce) {
     start_server();
     answer = [&](const UlogMessage& rq) {
-        if (requests.size() == 1) server->ack(rq.req->seq, EAGAIN);
-        else server->reply(rq, 0);
+        if (requests.size() == 1)
+            server->ack(rq.req->seq, EAGAIN);
+        else
+            server->reply(rq, 0);
     };
     auto result = consult(UlogRequestType::clear_region, test::bytes_of({1, 0, 0, 0, 0, 0, 0, 0}));
     clock.run_until_idle();
@@ -197,7 +206,9 @@ TEST_F(KernelEndpointTest, BareAckCompletesWithNegatedErrno) {
 
 TEST_F(KernelEndpointTest, ErrorReplyKeepsItsDataAsFillPkgDoes) {
     start_server();
-    answer = [&](const UlogMessage& rq) { server->reply(rq, -EIO, encode_payload(ResyncWork{1, 7})); };
+    answer = [&](const UlogMessage& rq) {
+        server->reply(rq, -EIO, encode_payload(ResyncWork{1, 7}));
+    };
     auto result = consult(UlogRequestType::get_resync_work, {}, 16);
     clock.run_until_idle();
     ASSERT_TRUE(*result);
@@ -249,21 +260,25 @@ TEST_F(KernelEndpointTest, NoServerReturnsEsrchAtOnce) {
     const auto lines = log.since(0);
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_EQ(lines[0].level, emu::KernelLevel::err);
-    EXPECT_EQ(lines[0].text, "device-mapper: dm-log-userspace: Unable to send log request [1] to userspace: -3");
+    EXPECT_EQ(lines[0].text,
+              "device-mapper: dm-log-userspace: Unable to send log request [1] to userspace: -3");
 }
 
 TEST_F(KernelEndpointTest, ServerGoneMidWaitThenEsrchOnResend) {
     start_server();
-    answer = [&](const UlogMessage&) { link.server_side().set_receiver(nullptr); };  // dies silently
+    answer = [&](const UlogMessage&) {
+        link.server_side().set_receiver(nullptr);
+    };  // dies silently
     auto result = consult(UlogRequestType::get_sync_count, {}, 8);
     clock.run_until_idle();
     ASSERT_TRUE(*result);
     EXPECT_EQ((*result)->error, -ESRCH);
     EXPECT_EQ(clock.now().time_since_epoch(), 15s);
-    EXPECT_EQ(kernel_lines(log),
-              (std::vector<std::string>{
-                  "device-mapper: dm-log-userspace: [testuuid] Request timed out: [14/0] - retrying",
-                  "device-mapper: dm-log-userspace: Unable to send log request [14] to userspace: -3"}));
+    EXPECT_EQ(
+        kernel_lines(log),
+        (std::vector<std::string>{
+            "device-mapper: dm-log-userspace: [testuuid] Request timed out: [14/0] - retrying",
+            "device-mapper: dm-log-userspace: Unable to send log request [14] to userspace: -3"}));
 }
 
 TEST_F(KernelEndpointTest, OversizedPayloadIsEinvalWithoutSend) {
@@ -277,7 +292,8 @@ TEST_F(KernelEndpointTest, OversizedPayloadIsEinvalWithoutSend) {
     const auto lines = log.since(0);
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_EQ(lines[0].level, emu::KernelLevel::info);
-    EXPECT_EQ(lines[0].text, "device-mapper: dm-log-userspace: Size of tfr exceeds preallocated size");
+    EXPECT_EQ(lines[0].text,
+              "device-mapper: dm-log-userspace: Size of tfr exceeds preallocated size");
 }
 
 TEST_F(KernelEndpointTest, PayloadOf332BytesIsSent) {
@@ -292,15 +308,17 @@ TEST_F(KernelEndpointTest, PayloadOf332BytesIsSent) {
 
 TEST_F(KernelEndpointTest, ReplyLargerThanCapacityIsEnospc) {
     start_server();
-    answer = [&](const UlogMessage& rq) { server->reply(rq, 0, encode_payload(StatusText{"1 clustered-core", true})); };
+    answer = [&](const UlogMessage& rq) {
+        server->reply(rq, 0, encode_payload(StatusText{"1 clustered-core", true}));
+    };
     auto result = consult(UlogRequestType::status_info, {}, 8);
     clock.run_until_idle();
     ASSERT_TRUE(*result);
     EXPECT_EQ((*result)->error, -ENOSPC);
     EXPECT_TRUE((*result)->data.empty());
     EXPECT_EQ(kernel_lines(log),
-              std::vector<std::string>{
-                  "device-mapper: dm-log-userspace: Insufficient space to receive package [15] (17 vs 8)"});
+              std::vector<std::string>{"device-mapper: dm-log-userspace: Insufficient space to "
+                                       "receive package [15] (17 vs 8)"});
 }
 
 TEST_F(KernelEndpointTest, IncompleteMessageIsLoggedAndDropped) {
@@ -317,8 +335,8 @@ TEST_F(KernelEndpointTest, IncompleteMessageIsLoggedAndDropped) {
     ASSERT_TRUE(*result);
     EXPECT_EQ((*result)->error, 0);
     EXPECT_EQ(kernel_lines(log),
-              std::vector<std::string>{
-                  "device-mapper: dm-log-userspace: Incomplete message received (expected 160, got 100): [0]"});
+              std::vector<std::string>{"device-mapper: dm-log-userspace: Incomplete message "
+                                       "received (expected 160, got 100): [0]"});
 }
 
 TEST_F(KernelEndpointTest, ReplyMatchedBySeqAloneNotUuidOrType) {

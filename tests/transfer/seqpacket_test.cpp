@@ -2,11 +2,9 @@
 // The Unix SOCK_SEQPACKET carriers on a real io_context, between two sockets in a temp dir:
 // byte-identical packets both ways, a consult end to end, -ESRCH without a server, reconnect
 // after a server restart. Each test runs the loop only until its condition holds (5 s cap).
+// clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
-
-#include "transfer/carriers/seqpacket_client.hpp"
-#include "transfer/carriers/seqpacket_server.hpp"
-#include "transfer/carriers/seq_packet_protocol.hpp"
+// clang-format on
 
 #include <gtest/gtest.h>
 
@@ -22,6 +20,9 @@
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "tests/transfer/transfer_test_support.hpp"
+#include "transfer/carriers/seq_packet_protocol.hpp"
+#include "transfer/carriers/seqpacket_client.hpp"
+#include "transfer/carriers/seqpacket_server.hpp"
 #include "transfer/kernel_endpoint.hpp"
 #include "transfer/ulog_payloads.hpp"
 #include "transfer/ulog_server_endpoint.hpp"
@@ -36,8 +37,10 @@ using test::bytes_of;
 class SeqpacketTest : public ::testing::Test {
 protected:
     SeqpacketTest() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "dmemu-transfer-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "dmemu-transfer-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr)
+            throw std::system_error(errno, std::generic_category(), "mkdtemp");
         dir = tmpl;
         path = (dir / "ulog.sock").string();
     }
@@ -87,7 +90,8 @@ TEST_F(SeqpacketTest, PacketBoundariesArePreserved) {
     SeqpacketClient client(ctx, path, Side::kernel);
     std::vector<Bytes> at_server;
     server.set_receiver([&](Bytes m) { at_server.push_back(std::move(m)); });
-    for (unsigned n : {20u, 180u, 512u}) ASSERT_EQ(client.send(Bytes(n, std::byte{static_cast<unsigned char>(n)})), 0);
+    for (unsigned n : {20u, 180u, 512u})
+        ASSERT_EQ(client.send(Bytes(n, std::byte{static_cast<unsigned char>(n)})), 0);
     ASSERT_TRUE(run_until([&] { return at_server.size() == 3; }));
     EXPECT_EQ(at_server[0].size(), 20u);
     EXPECT_EQ(at_server[1].size(), 180u);
@@ -105,7 +109,8 @@ TEST_F(SeqpacketTest, ConsultCompletesAgainstALogServerOverTheSocket) {
     log.set_echo(false);
     KernelEndpoint endpoint(clock, log, client);
 
-    auto result = test::spawn_consult(ctx, endpoint, "LVM-testuuid", 1, UlogRequestType::get_region_size, {}, 8);
+    auto result = test::spawn_consult(ctx, endpoint, "LVM-testuuid", 1,
+                                      UlogRequestType::get_region_size, {}, 8);
     ASSERT_TRUE(run_until([&] { return result->has_value(); }));
     EXPECT_EQ((*result)->error, 0);
     EXPECT_EQ(decode_region_size((*result)->data)->sectors, 1024u);

@@ -3,11 +3,12 @@
 // consult coroutine and collect its result.
 #pragma once
 
+// clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
@@ -39,7 +40,8 @@ inline Bytes bytes_of(std::string_view text) {
 template <typename T>
 void append_le(Bytes& out, T value) {
     for (std::size_t i = 0; i < sizeof(T); ++i)
-        out.push_back(static_cast<std::byte>((static_cast<std::uint64_t>(value) >> (8 * i)) & 0xFF));
+        out.push_back(
+            static_cast<std::byte>((static_cast<std::uint64_t>(value) >> (8 * i)) & 0xFF));
 }
 
 // Every kernel line emitted, full text.

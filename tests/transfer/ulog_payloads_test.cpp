@@ -124,7 +124,8 @@ TEST(UlogPayloads, StatusTextWithOrWithoutNul) {
     Bytes with = bytes_of("1 clustered-core");
     with.push_back(std::byte{0});
     EXPECT_EQ(*decode_status_text(with), (StatusText{"1 clustered-core", true}));
-    EXPECT_EQ(*decode_status_text(bytes_of("1 clustered-core")), (StatusText{"1 clustered-core", false}));
+    EXPECT_EQ(*decode_status_text(bytes_of("1 clustered-core")),
+              (StatusText{"1 clustered-core", false}));
     EXPECT_EQ(encode_payload(StatusText{"1 clustered-core", true}), with);
 }
 
@@ -156,10 +157,11 @@ TEST(UlogPayloads, MarkAndClearNeedARegionButFlushMayCarryNone) {
 }
 
 TEST(UlogPayloads, RequestsWithoutDataRejectData) {
-    for (auto type : {UlogRequestType::dtr, UlogRequestType::presuspend, UlogRequestType::postsuspend,
-                      UlogRequestType::resume, UlogRequestType::get_region_size,
-                      UlogRequestType::get_resync_work, UlogRequestType::get_sync_count,
-                      UlogRequestType::status_info, UlogRequestType::status_table}) {
+    for (auto type :
+         {UlogRequestType::dtr, UlogRequestType::presuspend, UlogRequestType::postsuspend,
+          UlogRequestType::resume, UlogRequestType::get_region_size,
+          UlogRequestType::get_resync_work, UlogRequestType::get_sync_count,
+          UlogRequestType::status_info, UlogRequestType::status_table}) {
         SCOPED_TRACE(to_string(type));
         EXPECT_TRUE(decode_request_payload(type, {}));
         auto r = decode_request_payload(type, Bytes(8));
@@ -169,9 +171,10 @@ TEST(UlogPayloads, RequestsWithoutDataRejectData) {
 }
 
 TEST(UlogPayloads, RepliesWithoutDataRejectData) {
-    for (auto type : {UlogRequestType::dtr, UlogRequestType::presuspend, UlogRequestType::postsuspend,
-                      UlogRequestType::resume, UlogRequestType::flush, UlogRequestType::mark_region,
-                      UlogRequestType::clear_region, UlogRequestType::set_region_sync}) {
+    for (auto type :
+         {UlogRequestType::dtr, UlogRequestType::presuspend, UlogRequestType::postsuspend,
+          UlogRequestType::resume, UlogRequestType::flush, UlogRequestType::mark_region,
+          UlogRequestType::clear_region, UlogRequestType::set_region_sync}) {
         SCOPED_TRACE(to_string(type));
         EXPECT_TRUE(decode_reply_payload(type, {}));
         EXPECT_EQ(decode_reply_payload(type, Bytes(1)).error().code, DecodeErrc::payload_size);
@@ -179,13 +182,15 @@ TEST(UlogPayloads, RepliesWithoutDataRejectData) {
 }
 
 TEST(UlogPayloads, ReplyPayloadFollowsItsRequestType) {
-    EXPECT_EQ(*decode_reply_payload(UlogRequestType::get_region_size, encode_payload(RegionSize{1024})),
-              ReplyPayload{RegionSize{1024}});
+    EXPECT_EQ(
+        *decode_reply_payload(UlogRequestType::get_region_size, encode_payload(RegionSize{1024})),
+        ReplyPayload{RegionSize{1024}});
     EXPECT_EQ(*decode_reply_payload(UlogRequestType::get_sync_count, encode_payload(SyncCount{64})),
               ReplyPayload{SyncCount{64}});
     EXPECT_EQ(*decode_reply_payload(UlogRequestType::in_sync, encode_payload(S64Reply{1})),
               ReplyPayload{S64Reply{1}});
-    EXPECT_FALSE(decode_reply_payload(UlogRequestType::get_resync_work, encode_payload(RegionSize{1})));
+    EXPECT_FALSE(
+        decode_reply_payload(UlogRequestType::get_resync_work, encode_payload(RegionSize{1})));
 }
 
 }  // namespace

@@ -14,7 +14,6 @@
 namespace dmemu::transfer {
 namespace {
 
-using test::append_le;
 using test::Bytes;
 using test::bytes_of;
 
@@ -26,12 +25,12 @@ static_assert(std::endian::native == std::endian::little,
 //       data_size=25 data="65536 clustered-core 1024"
 Bytes oracle_ctr_bytes() {
     Bytes b = bytes_of({
-        0x07, 0x00, 0x00, 0x00,  // cn_msg.id.idx = CN_IDX_DM
-        0x01, 0x00, 0x00, 0x00,  // cn_msg.id.val = CN_VAL_DM_USERSPACE_LOG
-        0x00, 0x00, 0x00, 0x00,  // cn_msg.seq = 0 (the request's seq)
-        0x00, 0x00, 0x00, 0x00,  // cn_msg.ack
-        0xb9, 0x00,              // cn_msg.len = 185 = 160 + 25
-        0x00, 0x00,              // cn_msg.flags
+        0x07, 0x00, 0x00, 0x00,                          // cn_msg.id.idx = CN_IDX_DM
+        0x01, 0x00, 0x00, 0x00,                          // cn_msg.id.val = CN_VAL_DM_USERSPACE_LOG
+        0x00, 0x00, 0x00, 0x00,                          // cn_msg.seq = 0 (the request's seq)
+        0x00, 0x00, 0x00, 0x00,                          // cn_msg.ack
+        0xb9, 0x00,                                      // cn_msg.len = 185 = 160 + 25
+        0x00, 0x00,                                      // cn_msg.flags
         0x00, 0xc2, 0x3b, 0x81, 0x9d, 0x8d, 0xff, 0xff,  // luid 0xffff8d9d813bc200
     });
     const Bytes uuid = bytes_of("LVM-testuuid");
@@ -56,10 +55,10 @@ UlogMessage oracle_ctr_message() {
                         as_bytes("65536 clustered-core 1024"));
 }
 
-// A valid GET_REGION_SIZE request as bytes, for the error tests to damage.
+// A valid IS_CLEAN request (8-byte payload, cn_msg.len 168) for the error tests to damage.
 Bytes valid_request_bytes() {
-    return encode(make_request("LVM-testuuid", 42, UlogRequestType::is_clean, 7,
-                               encode_payload(Region{3})));
+    return encode(
+        make_request("LVM-testuuid", 42, UlogRequestType::is_clean, 7, encode_payload(Region{3})));
 }
 
 template <typename T>
@@ -107,10 +106,22 @@ TEST(UlogRequest, TypeNamesAreTheKernelsInBothForms) {
     EXPECT_EQ(short_name(UlogRequestType::get_region_size), "GET_REGION_SIZE");
     EXPECT_EQ(short_name(UlogRequestType::status_info), "STATUS_INFO");
     EXPECT_EQ(to_string(static_cast<UlogRequestType>(18)), "DM_ULOG_UNKNOWN");
-    const char* const shorts[] = {"CTR",          "DTR",           "PRESUSPEND",      "POSTSUSPEND",
-                                  "RESUME",       "GET_REGION_SIZE", "IS_CLEAN",      "IN_SYNC",
-                                  "FLUSH",        "MARK_REGION",   "CLEAR_REGION",    "GET_RESYNC_WORK",
-                                  "SET_REGION_SYNC", "GET_SYNC_COUNT", "STATUS_INFO", "STATUS_TABLE",
+    const char* const shorts[] = {"CTR",
+                                  "DTR",
+                                  "PRESUSPEND",
+                                  "POSTSUSPEND",
+                                  "RESUME",
+                                  "GET_REGION_SIZE",
+                                  "IS_CLEAN",
+                                  "IN_SYNC",
+                                  "FLUSH",
+                                  "MARK_REGION",
+                                  "CLEAR_REGION",
+                                  "GET_RESYNC_WORK",
+                                  "SET_REGION_SYNC",
+                                  "GET_SYNC_COUNT",
+                                  "STATUS_INFO",
+                                  "STATUS_TABLE",
                                   "IS_REMOTE_RECOVERING"};
     for (std::uint32_t v = 1; v <= 17; ++v) {
         const auto type = static_cast<UlogRequestType>(v);
@@ -161,8 +172,8 @@ TEST(UlogRequest, EveryRequestTypeRoundTrips) {
     std::uint32_t seq = 100;
     for (const auto& s : all) {
         SCOPED_TRACE(to_string(s.type));
-        const UlogMessage request =
-            make_request("LVM-abcdefgh01234567", 0xffff8d9d813bc200ULL, s.type, seq++, encode_payload(s.request));
+        const UlogMessage request = make_request("LVM-abcdefgh01234567", 0xffff8d9d813bc200ULL,
+                                                 s.type, seq++, encode_payload(s.request));
         const Bytes wire = encode(request);
         auto back = decode(wire);
         ASSERT_TRUE(back) << back.error().message;
@@ -178,7 +189,8 @@ TEST(UlogRequest, EveryReplyTypeRoundTrips) {
     std::uint32_t seq = 7;
     for (const auto& s : samples()) {
         SCOPED_TRACE(to_string(s.type));
-        const UlogMessage request = make_request("LVM-x", 1, s.type, seq++, encode_payload(s.request));
+        const UlogMessage request =
+            make_request("LVM-x", 1, s.type, seq++, encode_payload(s.request));
         const UlogMessage reply = make_reply(request, 0, encode_payload(s.reply));
         auto back = decode(encode(reply));
         ASSERT_TRUE(back) << back.error().message;
@@ -260,12 +272,13 @@ TEST(UlogRequestDecode, RejectsMessageAboveConnectorMaximum) {
     b.resize(20 + len);
     const auto e = decode_error(b);
     EXPECT_EQ(e.code, DecodeErrc::oversized);
-    EXPECT_EQ(e.message, "ulog: cn_msg.len 16365 exceeds CONNECTOR_MAX_MSG_SIZE 16384 with its header");
+    EXPECT_EQ(e.message,
+              "ulog: cn_msg.len 16365 exceeds CONNECTOR_MAX_MSG_SIZE 16384 with its header");
 }
 
 TEST(UlogRequestDecode, AcceptsMessageAtConnectorMaximum) {
-    const UlogMessage m =
-        make_request("u", 1, UlogRequestType::status_info, 1, Bytes(16384 - 20 - 160, std::byte{'x'}));
+    const UlogMessage m = make_request("u", 1, UlogRequestType::status_info, 1,
+                                       Bytes(16384 - 20 - 160, std::byte{'x'}));
     auto back = decode(encode(m));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(*back, m);
@@ -334,15 +347,16 @@ TEST(UlogRequestDecode, RejectsUnknownRequestType) {
         poke<std::uint32_t>(b, kReq + 152, bad);
         const auto e = decode_error(b);
         EXPECT_EQ(e.code, DecodeErrc::unknown_request_type);
-        EXPECT_EQ(e.message, "ulog: request_type " + std::to_string(bad) + " is not a known request (1..17)");
+        EXPECT_EQ(e.message,
+                  "ulog: request_type " + std::to_string(bad) + " is not a known request (1..17)");
     }
 }
 
 TEST(UlogRequestDecode, KeepsUncheckedFieldsForTheRoundTrip) {
     Bytes b = valid_request_bytes();
-    poke<std::uint32_t>(b, 8, 99);     // cn_msg.seq differs from the request's
-    poke<std::uint32_t>(b, 12, 5);     // ack
-    poke<std::uint16_t>(b, 18, 0x8000);  // flags
+    poke<std::uint32_t>(b, 8, 99);          // cn_msg.seq differs from the request's
+    poke<std::uint32_t>(b, 12, 5);          // ack
+    poke<std::uint16_t>(b, 18, 0x8000);     // flags
     poke<std::uint32_t>(b, kReq + 140, 1);  // version 1
     poke<std::int32_t>(b, kReq + 144, -5);  // error
     auto r = decode(b);

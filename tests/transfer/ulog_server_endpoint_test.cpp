@@ -34,8 +34,10 @@ protected:
 };
 
 TEST_F(UlogServerEndpointTest, HandsDecodedRequestsToTheHandler) {
-    UlogServerEndpoint server(link.server_side(), [&](const UlogMessage& rq) { handled.push_back(rq); });
-    const UlogMessage rq = make_request("LVM-u", 9, UlogRequestType::in_sync, 3, encode_payload(Region{4}));
+    UlogServerEndpoint server(link.server_side(),
+                              [&](const UlogMessage& rq) { handled.push_back(rq); });
+    const UlogMessage rq =
+        make_request("LVM-u", 9, UlogRequestType::in_sync, 3, encode_payload(Region{4}));
     link.kernel_side().send(encode(rq));
     drain();
     ASSERT_EQ(handled.size(), 1u);
@@ -46,7 +48,8 @@ TEST_F(UlogServerEndpointTest, ReplyEchoesTheRequestHeaderWithCnSeqZero) {
     UlogServerEndpoint server(link.server_side(), [&](const UlogMessage& rq) {
         server.reply(rq, 0, encode_payload(S64Reply{1}));
     });
-    const UlogMessage rq = make_request("LVM-u", 9, UlogRequestType::in_sync, 3, encode_payload(Region{4}));
+    const UlogMessage rq =
+        make_request("LVM-u", 9, UlogRequestType::in_sync, 3, encode_payload(Region{4}));
     link.kernel_side().send(encode(rq));
     drain();
     ASSERT_EQ(at_kernel.size(), 1u);
@@ -60,7 +63,8 @@ TEST_F(UlogServerEndpointTest, ReplyEchoesTheRequestHeaderWithCnSeqZero) {
 }
 
 TEST_F(UlogServerEndpointTest, ReplyCarriesTheError) {
-    UlogServerEndpoint server(link.server_side(), [&](const UlogMessage& rq) { server.reply(rq, -ENOMEM); });
+    UlogServerEndpoint server(link.server_side(),
+                              [&](const UlogMessage& rq) { server.reply(rq, -ENOMEM); });
     link.kernel_side().send(encode(make_request("u", 1, UlogRequestType::resume, 8, {})));
     drain();
     ASSERT_EQ(at_kernel.size(), 1u);
@@ -71,8 +75,10 @@ TEST_F(UlogServerEndpointTest, ReplyCarriesTheError) {
 }
 
 TEST_F(UlogServerEndpointTest, AckIsABareCnMsg) {
-    UlogServerEndpoint server(link.server_side(), [&](const UlogMessage& rq) { server.ack(rq.req->seq, 0); });
-    link.kernel_side().send(encode(make_request("u", 1, UlogRequestType::clear_region, 77, encode_payload(Region{1}))));
+    UlogServerEndpoint server(link.server_side(),
+                              [&](const UlogMessage& rq) { server.ack(rq.req->seq, 0); });
+    link.kernel_side().send(
+        encode(make_request("u", 1, UlogRequestType::clear_region, 77, encode_payload(Region{1}))));
     drain();
     ASSERT_EQ(at_kernel.size(), 1u);
     Bytes expected = bytes_of({7, 0, 0, 0, 1, 0, 0, 0, 77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
@@ -80,7 +86,8 @@ TEST_F(UlogServerEndpointTest, AckIsABareCnMsg) {
 }
 
 TEST_F(UlogServerEndpointTest, MalformedRequestIsDroppedAndCounted) {
-    UlogServerEndpoint server(link.server_side(), [&](const UlogMessage& rq) { handled.push_back(rq); });
+    UlogServerEndpoint server(link.server_side(),
+                              [&](const UlogMessage& rq) { handled.push_back(rq); });
     Bytes bad = encode(make_request("u", 1, UlogRequestType::dtr, 1, {}));
     bad[20 + 152] = std::byte{0};  // request_type 0: cmirrord's "Bad transmission"
     link.kernel_side().send(bad);
@@ -92,7 +99,8 @@ TEST_F(UlogServerEndpointTest, MalformedRequestIsDroppedAndCounted) {
 }
 
 TEST_F(UlogServerEndpointTest, BareAckFromTheKernelSideIsDropped) {
-    UlogServerEndpoint server(link.server_side(), [&](const UlogMessage& rq) { handled.push_back(rq); });
+    UlogServerEndpoint server(link.server_side(),
+                              [&](const UlogMessage& rq) { handled.push_back(rq); });
     link.kernel_side().send(encode(make_bare_ack(1, 0)));
     drain();
     EXPECT_TRUE(handled.empty());

@@ -2,7 +2,6 @@
 #include "transfer/carriers/in_process.hpp"
 
 #include <boost/asio/post.hpp>
-
 #include <cerrno>
 #include <utility>
 
@@ -41,7 +40,9 @@ public:
         std::weak_ptr<State> weak = state_;
         const std::uint64_t epoch = listener.epoch;
         state_->hooks.run(outgoing(side_), std::move(message),
-                          [weak, to, epoch](std::vector<std::byte> m) { post_delivery(weak, to, epoch, std::move(m)); });
+                          [weak, to, epoch](std::vector<std::byte> m) {
+                              post_delivery(weak, to, epoch, std::move(m));
+                          });
         return 0;
     }
 

@@ -10,9 +10,8 @@
 // that is closed: a restarted server never sees requests sent to the one that died.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 

@@ -24,7 +24,8 @@ public:
     using Forward = std::function<void(std::vector<std::byte>)>;
 
     virtual ~MessageHook() = default;
-    virtual void on_message(Direction direction, std::vector<std::byte> message, Forward forward) = 0;
+    virtual void on_message(Direction direction, std::vector<std::byte> message,
+                            Forward forward) = 0;
 };
 
 class HookChain {
@@ -35,7 +36,8 @@ public:
     std::size_t size() const { return hooks_ ? hooks_->size() : 0; }
 
     // Passes message through every hook, then to deliver (zero, one or many times).
-    void run(Direction direction, std::vector<std::byte> message, MessageHook::Forward deliver) const;
+    void run(Direction direction, std::vector<std::byte> message,
+             MessageHook::Forward deliver) const;
 
 private:
     using List = std::vector<std::shared_ptr<MessageHook>>;

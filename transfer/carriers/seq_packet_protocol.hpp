@@ -4,11 +4,11 @@
 // so we declare it; switch to Asio's when the floor moves.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <boost/asio/basic_seq_packet_socket.hpp>
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/local/basic_endpoint.hpp>
-
-#include <sys/socket.h>
 
 namespace dmemu::transfer {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "transfer/carriers/seqpacket_client.hpp"
 
-#include "transfer/carriers/seq_packet_protocol.hpp"
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 
+#include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_end.hpp"
 
 namespace dmemu::transfer {
@@ -13,8 +13,12 @@ namespace dmemu::transfer {
 namespace asio = boost::asio;
 using Protocol = SeqPacketProtocol;
 
-SeqpacketClient::SeqpacketClient(asio::io_context& ctx, std::string path, Side side, bool auto_connect)
-    : ctx_(ctx), path_(std::move(path)), auto_connect_(auto_connect), end_(std::make_shared<SeqpacketEnd>(side)) {}
+SeqpacketClient::SeqpacketClient(asio::io_context& ctx, std::string path, Side side,
+                                 bool auto_connect)
+    : ctx_(ctx),
+      path_(std::move(path)),
+      auto_connect_(auto_connect),
+      end_(std::make_shared<SeqpacketEnd>(side)) {}
 
 SeqpacketClient::~SeqpacketClient() {
     end_->set_receiver(nullptr);

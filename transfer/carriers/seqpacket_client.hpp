@@ -11,7 +11,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +24,8 @@ class SeqpacketEnd;
 
 class SeqpacketClient final : public Carrier {
 public:
-    SeqpacketClient(boost::asio::io_context& ctx, std::string path, Side side, bool auto_connect = true);
+    SeqpacketClient(boost::asio::io_context& ctx, std::string path, Side side,
+                    bool auto_connect = true);
     ~SeqpacketClient() override;
     SeqpacketClient(const SeqpacketClient&) = delete;
     SeqpacketClient& operator=(const SeqpacketClient&) = delete;

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
 
 #include "transfer/carriers/seqpacket_connection.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
@@ -9,9 +14,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
-#include <sys/socket.h>
 
 namespace dmemu::transfer {
 
@@ -20,16 +22,16 @@ namespace asio = boost::asio;
 namespace {
 
 // keep_alive: the frame owns the connection (and so the socket) until the loop ends.
-asio::awaitable<void> read_loop([[maybe_unused]] std::shared_ptr<SeqpacketConnection> keep_alive,
-                                SeqpacketConnection::Socket& socket,
-                                std::function<void(std::vector<std::byte>)> deliver,
-                                std::function<void(const char*, const boost::system::error_code&)> fail) {
+asio::awaitable<void> read_loop(
+    [[maybe_unused]] std::shared_ptr<SeqpacketConnection> keep_alive,
+    SeqpacketConnection::Socket& socket, std::function<void(std::vector<std::byte>)> deliver,
+    std::function<void(const char*, const boost::system::error_code&)> fail) {
     std::vector<std::byte> buffer(SeqpacketConnection::kMaxPacket);
     for (;;) {
         boost::system::error_code ec;
         asio::socket_base::message_flags flags = 0;
-        const std::size_t n =
-            co_await socket.async_receive(asio::buffer(buffer), flags, asio::redirect_error(asio::use_awaitable, ec));
+        const std::size_t n = co_await socket.async_receive(
+            asio::buffer(buffer), flags, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             fail("receive", ec);
             co_return;
@@ -42,7 +44,8 @@ asio::awaitable<void> read_loop([[maybe_unused]] std::shared_ptr<SeqpacketConnec
             spdlog::warn("seqpacket: dropped a packet longer than {} bytes", buffer.size());
             continue;
         }
-        deliver(std::vector<std::byte>(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n)));
+        deliver(std::vector<std::byte>(buffer.begin(),
+                                       buffer.begin() + static_cast<std::ptrdiff_t>(n)));
     }
 }
 
@@ -57,19 +60,19 @@ void SeqpacketConnection::start(OnMessage on_message, OnClosed on_closed) {
     on_closed_ = std::move(on_closed);
     auto self = shared_from_this();
     std::weak_ptr<SeqpacketConnection> weak = self;
-    asio::co_spawn(
-        socket_.get_executor(),
-        read_loop(self, socket_,
-                  [weak](std::vector<std::byte> m) {
-                      auto c = weak.lock();
-                      if (!c || !c->open_ || !c->on_message_) return;
-                      auto deliver = c->on_message_;
-                      deliver(std::move(m));
-                  },
-                  [weak](const char* what, const boost::system::error_code& ec) {
-                      if (auto c = weak.lock()) c->fail(what, ec);
-                  }),
-        asio::detached);
+    asio::co_spawn(socket_.get_executor(),
+                   read_loop(
+                       self, socket_,
+                       [weak](std::vector<std::byte> m) {
+                           auto c = weak.lock();
+                           if (!c || !c->open_ || !c->on_message_) return;
+                           auto deliver = c->on_message_;
+                           deliver(std::move(m));
+                       },
+                       [weak](const char* what, const boost::system::error_code& ec) {
+                           if (auto c = weak.lock()) c->fail(what, ec);
+                       }),
+                   asio::detached);
 }
 
 void SeqpacketConnection::send(std::vector<std::byte> packet) {
@@ -80,19 +83,20 @@ void SeqpacketConnection::send(std::vector<std::byte> packet) {
 
 void SeqpacketConnection::write_next() {
     writing_ = true;
-    socket_.async_send(asio::buffer(outbound_.front()), 0,
-                       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                           if (!self->open_) return;
-                           self->outbound_.pop_front();
-                           if (ec) {
-                               self->fail("send", ec);
-                               return;
-                           }
-                           if (self->outbound_.empty())
-                               self->writing_ = false;
-                           else
-                               self->write_next();
-                       });
+    socket_.async_send(
+        asio::buffer(outbound_.front()), 0,
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+            if (!self->open_) return;
+            self->outbound_.pop_front();
+            if (ec) {
+                self->fail("send", ec);
+                return;
+            }
+            if (self->outbound_.empty())
+                self->writing_ = false;
+            else
+                self->write_next();
+        });
 }
 
 void SeqpacketConnection::close() {

@@ -9,13 +9,13 @@
 // loop, unless close() was called by the owner (who already knows).
 #pragma once
 
-#include "transfer/carriers/seq_packet_protocol.hpp"
-
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
+
+#include "transfer/carriers/seq_packet_protocol.hpp"
 
 namespace dmemu::transfer {
 

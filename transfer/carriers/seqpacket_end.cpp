@@ -15,9 +15,10 @@ void SeqpacketEnd::attach(SeqpacketConnection::Socket socket) {
         [weak](std::vector<std::byte> m) {
             auto self = weak.lock();
             if (!self) return;
-            self->hooks_.run(incoming(self->side_), std::move(m), [weak](std::vector<std::byte> in) {
-                if (auto s = weak.lock()) s->deliver(std::move(in));
-            });
+            self->hooks_.run(incoming(self->side_), std::move(m),
+                             [weak](std::vector<std::byte> in) {
+                                 if (auto s = weak.lock()) s->deliver(std::move(in));
+                             });
         },
         [weak, weak_conn] {
             auto self = weak.lock();

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
 
 #include "transfer/carriers/seqpacket_server.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include "transfer/carriers/seq_packet_protocol.hpp"
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
 #include <filesystem>
 #include <system_error>
 
+#include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_end.hpp"
 
 namespace dmemu::transfer {
@@ -55,7 +57,8 @@ SeqpacketServer::SeqpacketServer(asio::io_context& ctx, std::string path, Side s
     auto accept_loop = [](std::shared_ptr<State> state) -> asio::awaitable<void> {
         for (;;) {
             boost::system::error_code ec;
-            auto socket = co_await state->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            auto socket = co_await state->acceptor.async_accept(
+                asio::redirect_error(asio::use_awaitable, ec));
             if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
             if (ec) {
                 spdlog::warn("seqpacket: accept on '{}' failed: {}", state->path, ec.message());
@@ -81,8 +84,12 @@ SeqpacketServer::~SeqpacketServer() {
 const std::string& SeqpacketServer::path() const { return state_->path; }
 bool SeqpacketServer::has_peer() const { return state_->end->connected(); }
 void SeqpacketServer::drop_peer() { state_->end->detach(); }
-int SeqpacketServer::send(std::vector<std::byte> message) { return state_->end->send(std::move(message)); }
-void SeqpacketServer::set_receiver(Receiver receiver) { state_->end->set_receiver(std::move(receiver)); }
+int SeqpacketServer::send(std::vector<std::byte> message) {
+    return state_->end->send(std::move(message));
+}
+void SeqpacketServer::set_receiver(Receiver receiver) {
+    state_->end->set_receiver(std::move(receiver));
+}
 HookChain& SeqpacketServer::hooks() { return state_->end->hooks(); }
 
 }  // namespace dmemu::transfer

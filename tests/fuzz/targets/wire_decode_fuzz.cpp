@@ -29,7 +29,8 @@ template <typename Payload>
 void check_payload_round_trip(const Result<Payload, DecodeError>& decoded, ByteView bytes) {
     if (!decoded) return;
     const Bytes again = encode_payload(*decoded);
-    if (!std::equal(again.begin(), again.end(), bytes.begin(), bytes.end())) fail("payload round trip differs");
+    if (!std::equal(again.begin(), again.end(), bytes.begin(), bytes.end()))
+        fail("payload round trip differs");
 }
 
 void check_message(ByteView input) {
@@ -38,13 +39,15 @@ void check_message(ByteView input) {
     if (!decoded) return;
 
     const Bytes again = encode(*decoded);
-    if (!std::equal(again.begin(), again.end(), input.begin(), input.end())) fail("message round trip differs");
+    if (!std::equal(again.begin(), again.end(), input.begin(), input.end()))
+        fail("message round trip differs");
 
     if (!kernel) fail("kernel parse refused a message decode() accepts");
     if (decoded->is_bare_ack() != kernel->bare_ack) fail("bare ack disagreement");
     if (decoded->is_bare_ack()) return;
     if (kernel->seq != decoded->req->seq) fail("seq disagreement");
-    if (!std::equal(kernel->data.begin(), kernel->data.end(), decoded->payload.begin(), decoded->payload.end()))
+    if (!std::equal(kernel->data.begin(), kernel->data.end(), decoded->payload.begin(),
+                    decoded->payload.end()))
         fail("data disagreement");
 
     const ByteView payload = decoded->payload;
