@@ -7,11 +7,18 @@
 
 namespace dmemu::logs {
 
+extern const DirtyLogType core_log_type;  // logs/core_log.cpp
+extern const DirtyLogType disk_log_type;  // logs/disk_log.cpp
+extern const DirtyLogType userspace_log_type;  // logs/userspace/userspace_log.cpp
+
 namespace {
 
-constexpr std::array<const DirtyLogType*, 0> kLogTypes{{
-    // one line per log type
-}};
+// One line per log type; the size is deduced, so adding a line is the whole change.
+const std::array kLogTypes{
+    &core_log_type,
+    &disk_log_type,
+    &userspace_log_type,
+};
 
 }  // namespace
 

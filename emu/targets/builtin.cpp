@@ -9,6 +9,7 @@ void register_builtin_targets(TargetRegistry& registry) {
     registry.add(error_target);
     registry.add(linear_target);
     registry.add(striped_target);
+    registry.add(mirror_target);
     registry.add(zero_target);
 }
 

@@ -12,6 +12,7 @@ extern const TargetType linear_target;
 extern const TargetType striped_target;
 extern const TargetType zero_target;
 extern const TargetType error_target;
+extern const TargetType mirror_target;
 
 void register_builtin_targets(TargetRegistry& registry);
 

@@ -9,11 +9,13 @@
 #include "tools/dmsetup/dmsetup.hpp"
 #include "tools/dmsetup/socket_channel.hpp"
 
+// clang-format off
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+// clang-format on
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -33,7 +35,8 @@ std::optional<std::string> take_dir(std::vector<std::string>& args, std::string*
                 return std::nullopt;
             }
             dir = args[i + 1];
-            args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+            args.erase(args.begin() + static_cast<long>(i),
+                       args.begin() + static_cast<long>(i) + 2);
             --i;
         } else if (args[i].rfind("--dir=", 0) == 0) {
             dir = args[i].substr(6);
@@ -61,22 +64,22 @@ int main(int argc, char** argv) {
     dmemu::dmsetup::SocketChannel channel(*dir, kProgram);
     boost::asio::io_context ctx(1);
     dmemu::dmsetup::DmsetupResult result;
-    auto read_stdin = [] {
-        return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    std::function<std::string()> read_stdin = [] {
+        return std::string(std::istreambuf_iterator<char>(std::cin),
+                           std::istreambuf_iterator<char>());
     };
-    boost::asio::co_spawn(
-        ctx, dmemu::dmsetup::run_dmsetup(channel, args, read_stdin),
-        [&](std::exception_ptr e, dmemu::dmsetup::DmsetupResult r) {
-            if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& ex) {
-                    r.err += std::string(kProgram) + ": " + ex.what() + "\n";
-                    r.exit_code = 1;
-                }
-            }
-            result = std::move(r);
-        });
+    boost::asio::co_spawn(ctx, dmemu::dmsetup::run_dmsetup(channel, args, read_stdin),
+                          [&](std::exception_ptr e, dmemu::dmsetup::DmsetupResult r) {
+                              if (e) {
+                                  try {
+                                      std::rethrow_exception(e);
+                                  } catch (const std::exception& ex) {
+                                      r.err += std::string(kProgram) + ": " + ex.what() + "\n";
+                                      r.exit_code = 1;
+                                  }
+                              }
+                              result = std::move(r);
+                          });
     ctx.run();
     std::cout << result.out << std::flush;
     std::cerr << result.err << std::flush;

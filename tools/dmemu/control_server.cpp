@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmemu/control_server.hpp"
 
-#include "emu/core/device_mapper.hpp"
-#include "emu/core/dm_ioctl_json.hpp"
-
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,8 +11,11 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+
+#include "emu/core/device_mapper.hpp"
+#include "emu/core/dm_ioctl_json.hpp"
 
 namespace dmemu::daemon {
 
@@ -72,7 +71,8 @@ void ControlServer::stop() {
 asio::awaitable<void> ControlServer::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
-        Socket sock = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        Socket sock =
+            co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (stopped_ || ec == asio::error::operation_aborted) co_return;
             spdlog::warn("control: accept failed: {}", ec.message());
@@ -88,9 +88,9 @@ asio::awaitable<void> ControlServer::serve(std::shared_ptr<Socket> sock) {
     std::string buf;
     for (;;) {
         boost::system::error_code ec;
-        const std::size_t n = co_await asio::async_read_until(
-            *sock, asio::dynamic_buffer(buf, kMaxLine), '\n',
-            asio::redirect_error(asio::use_awaitable, ec));
+        const std::size_t n =
+            co_await asio::async_read_until(*sock, asio::dynamic_buffer(buf, kMaxLine), '\n',
+                                            asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::not_found) {
             const std::string reply =
                 error_line(-EINVAL, "control: request line longer than 16777216 bytes") + "\n";
@@ -101,7 +101,8 @@ asio::awaitable<void> ControlServer::serve(std::shared_ptr<Socket> sock) {
         if (ec) break;  // client gone (EOF mid-line included) or server stopping
         std::string line = buf.substr(0, n - 1);
         buf.erase(0, n);
-        const std::string reply = co_await handle_line(std::move(line)) + "\n";
+        std::string reply = co_await handle_line(std::move(line));
+        reply += '\n';
         co_await asio::async_write(*sock, asio::buffer(reply),
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) spdlog::debug("control: client left before its reply: {}", ec.message());
@@ -137,7 +138,8 @@ asio::awaitable<std::string> ControlServer::handle_line(std::string line) {
         co_return error_line(-EINVAL, std::string("control: malformed request: ") + e.what());
     }
     try {
-        co_return emu::to_json(co_await dm_.ioctl(std::move(req))).dump();
+        const emu::DmReply reply = co_await dm_.ioctl(std::move(req));
+        co_return emu::to_json(reply).dump();
     } catch (const std::exception& e) {
         spdlog::error("control: {} failed: {}", emu::to_string(req.cmd), e.what());
         co_return error_line(-EIO, std::string("control: internal error: ") + e.what());

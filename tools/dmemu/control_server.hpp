@@ -9,11 +9,12 @@
 // reply is dropped. Each connection is one coroutine on the daemon's single io_context.
 #pragma once
 
+// clang-format off
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+// clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-
 #include <functional>
 #include <list>
 #include <memory>

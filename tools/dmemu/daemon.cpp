@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmemu/daemon.hpp"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
 #include "emu/core/device_mapper.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/util/clock.hpp"
@@ -8,15 +16,6 @@
 #include "emu/util/rng.hpp"
 #include "tools/dmemu/control_server.hpp"
 #include "tools/dmemu/fuse_frontend.hpp"
-
-#include <unistd.h>
-
-#include <csignal>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 namespace dmemu::daemon {
 

@@ -6,11 +6,11 @@
 // socket and pid file removed.
 #pragma once
 
-#include "tools/dmemu/daemon_dir.hpp"
-
 #include <cstdint>
 #include <functional>
 #include <string>
+
+#include "tools/dmemu/daemon_dir.hpp"
 
 namespace dmemu::daemon {
 

@@ -2,6 +2,7 @@
 #include "tools/dmemu/daemon_dir.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 namespace dmemu::daemon {
 
@@ -40,8 +39,9 @@ int acquire_daemon_lock(const DaemonPaths& paths, std::string* error) {
         ::close(fd);
         if (err == EWOULDBLOCK) {
             const int pid = read_pid_file(paths);
-            *error = pid > 0 ? fmt::format("a daemon (pid {}) is already running in {}", pid, paths.dir)
-                             : fmt::format("a daemon is already running in {}", paths.dir);
+            *error = pid > 0
+                         ? fmt::format("a daemon (pid {}) is already running in {}", pid, paths.dir)
+                         : fmt::format("a daemon is already running in {}", paths.dir);
         } else {
             *error = fmt::format("cannot lock {}: {}", paths.lock, std::strerror(err));
         }

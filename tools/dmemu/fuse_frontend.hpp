@@ -10,9 +10,10 @@
 // Until it lands, mount_fuse_frontend() returns nullptr and the daemon runs without a mount.
 #pragma once
 
+// clang-format off
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+// clang-format on
 #include <boost/asio/io_context.hpp>
-
 #include <memory>
 #include <string>
 

@@ -8,19 +8,18 @@
 // DIR/control.sock (dmemu-setup talks to it). Without --foreground it detaches (fork, setsid,
 // log to DIR/dmemu.log, pid in DIR/dmemu.pid) and returns once the socket accepts connections.
 // `stop` asks the daemon to shut down and waits until it has.
-#include "tools/dmemu/daemon.hpp"
-
 #include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <iostream>
-
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "tools/dmemu/daemon.hpp"
 
 namespace {
 
@@ -123,7 +122,8 @@ int main(int argc, char** argv) {
     start->add_option("--log-level", opts.log_level, "trace, debug, info, warn, err, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "critical", "off"}))
         ->capture_default_str();
-    start->add_option("--seed", opts.seed, "the seed of the run's randomness")->capture_default_str();
+    start->add_option("--seed", opts.seed, "the seed of the run's randomness")
+        ->capture_default_str();
 
     std::string stop_dir;
     double timeout = 10.0;

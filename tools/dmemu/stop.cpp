@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `dmemu stop DIR`.
-#include "tools/dmemu/daemon.hpp"
-#include "tools/dmsetup/socket_channel.hpp"
-
 #include <signal.h>
 
 #include <chrono>
 #include <iostream>
 #include <thread>
+
+#include "tools/dmemu/daemon.hpp"
+#include "tools/dmsetup/socket_channel.hpp"
 
 namespace dmemu::daemon {
 
@@ -23,12 +23,13 @@ int stop_daemon(const DaemonPaths& paths, double timeout_seconds) {
         // The socket is gone but the daemon lives (hung, or mid-startup): signal it.
         const int pid = read_pid_file(paths);
         if (pid <= 0 || ::kill(pid, SIGTERM) != 0) {
-            std::cerr << "dmemu: cannot reach the daemon in " << paths.dir << ": " << e.what() << "\n";
+            std::cerr << "dmemu: cannot reach the daemon in " << paths.dir << ": " << e.what()
+                      << "\n";
             return 1;
         }
     }
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::duration<double>(timeout_seconds);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
     while (daemon_running(paths)) {
         if (std::chrono::steady_clock::now() > deadline) {
             std::cerr << "dmemu: the daemon in " << paths.dir << " did not exit within "

@@ -45,7 +45,7 @@ asio::awaitable<bool> cmd_create(Session& s, CommandCall call) {
     const std::string* file = call.argv.size() == 2 ? &call.argv[1] : nullptr;
     DmRequest create;
     if (!co_await s.set_device(create, &name, Task::create)) co_return false;
-    if (s.opts.uuid) create.uuid = *s.opts.uuid;
+    if (s.opts.uuid) create.uuid = kernel_uuid(*s.opts.uuid);
     std::vector<emu::TargetSpec> targets;
     if (!s.opts.notable) {
         auto parsed = read_table(s, file);
@@ -53,9 +53,11 @@ asio::awaitable<bool> cmd_create(Session& s, CommandCall call) {
         targets = std::move(*parsed);
     }
     // A create with no target is a bare DM_DEV_CREATE: a device without a table.
-    std::optional<emu::DmReply> reply = targets.empty()
-                                            ? co_await s.run(Task::create, create)
-                                            : co_await create_and_load(s, create, std::move(targets));
+    std::optional<emu::DmReply> reply;
+    if (targets.empty())
+        reply = co_await s.run(Task::create, create);
+    else
+        reply = co_await create_and_load(s, create, std::move(targets));
     if (!reply) co_return false;
     if (s.opts.verbose) co_return co_await display_info(s, *reply);
     co_return true;

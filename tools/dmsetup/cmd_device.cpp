@@ -2,11 +2,11 @@
 // Commands that change one device: suspend, resume, clear, remove (--force, --retry),
 // remove_all, wipe_table, rename (--setuuid) and message (dmsetup.c _simple, _error_device,
 // _remove, _remove_all, _rename, _message).
-#include "tools/dmsetup/commands.hpp"
-#include "tools/dmsetup/info_display.hpp"
-
 #include <cerrno>
 #include <cstdlib>
+
+#include "tools/dmsetup/commands.hpp"
+#include "tools/dmsetup/info_display.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -14,6 +14,10 @@ namespace asio = boost::asio;
 using emu::DmRequest;
 
 namespace {
+
+// Requests naming no device. Named, not a temporary: GCC 12 mis-copies prvalue arguments of
+// coroutines with non-trivial parameters (free() of the caller's SSO buffer).
+const DmRequest kNoDevice;
 
 constexpr std::size_t kNameLen = 128;  // DM_NAME_LEN
 constexpr std::size_t kUuidLen = 129;  // DM_UUID_LEN
@@ -71,7 +75,7 @@ asio::awaitable<bool> error_device(Session& s, const std::string* name) {
 }
 
 asio::awaitable<std::size_t> count_devices(Session& s) {
-    auto names = co_await s.run(Task::names, DmRequest{});
+    auto names = co_await s.run(Task::names, kNoDevice);
     co_return names ? names->names.size() : 0;
 }
 

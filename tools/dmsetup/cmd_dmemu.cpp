@@ -8,13 +8,13 @@
 // "KiB"/"KB" spellings accepted); it must be a whole number of sectors.
 // `disk ls` prints "NAME DEVNO SECTORS OPEN FILE" columns under a heading ("-" for RAM disks),
 // or "No disks found". Errors are printed as the daemon words them and exit 1.
-#include "tools/dmsetup/commands.hpp"
-#include "tools/dmsetup/errno_text.hpp"
-#include "tools/dmsetup/usage.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+
+#include "tools/dmsetup/commands.hpp"
+#include "tools/dmsetup/errno_text.hpp"
+#include "tools/dmsetup/usage.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -32,8 +32,10 @@ std::optional<emu::Sector> parse_size(std::string_view s) {
     std::string suffix(s.substr(i));
     for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::uint64_t unit = 0;
-    if (suffix.empty() || suffix == "b") unit = 1;
-    else if (suffix == "s") unit = 512;
+    if (suffix.empty() || suffix == "b")
+        unit = 1;
+    else if (suffix == "s")
+        unit = 512;
     else {
         const std::string rest = suffix.substr(1);
         if (!rest.empty() && rest != "b" && rest != "ib") return std::nullopt;
@@ -53,8 +55,10 @@ std::optional<emu::DevT> parse_devno(std::string_view s) {
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == s.size()) return std::nullopt;
     for (std::size_t i = 0; i < s.size(); ++i)
         if (i != colon && !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-    return emu::DevT{static_cast<std::uint32_t>(std::strtoul(std::string(s.substr(0, colon)).c_str(), nullptr, 10)),
-                     static_cast<std::uint32_t>(std::strtoul(std::string(s.substr(colon + 1)).c_str(), nullptr, 10))};
+    return emu::DevT{static_cast<std::uint32_t>(
+                         std::strtoul(std::string(s.substr(0, colon)).c_str(), nullptr, 10)),
+                     static_cast<std::uint32_t>(
+                         std::strtoul(std::string(s.substr(colon + 1)).c_str(), nullptr, 10))};
 }
 
 // The reply's own words (the daemon's "disk: ..." detail), else the errno.
@@ -112,10 +116,11 @@ asio::awaitable<int> disk_ls(Session& s) {
     }
     std::size_t width = 16;
     for (const auto& d : reply.disks) width = std::max(width, d.name.size());
-    s.out += fmt::format("{:<{}} {:<9} {:>12} {:>4} {}\n", "Name", width, "DevNo", "Sectors", "Open", "File");
+    s.out += fmt::format("{:<{}} {:<9} {:>12} {:>4} {}\n", "Name", width, "DevNo", "Sectors",
+                         "Open", "File");
     for (const auto& d : reply.disks)
-        s.out += fmt::format("{:<{}} {:<9} {:>12} {:>4} {}\n", d.name, width, d.devt.str(), d.sectors,
-                             d.open_count, d.file.empty() ? "-" : d.file);
+        s.out += fmt::format("{:<{}} {:<9} {:>12} {:>4} {}\n", d.name, width, d.devt.str(),
+                             d.sectors, d.open_count, d.file.empty() ? "-" : d.file);
     co_return 0;
 }
 

@@ -19,6 +19,10 @@ using emu::DmRequest;
 
 namespace {
 
+// Requests naming no device. Named, not a temporary: GCC 12 mis-copies prvalue arguments of
+// coroutines with non-trivial parameters (free() of the caller's SSO buffer).
+const DmRequest kNoDevice;
+
 constexpr const char* kLibraryVersion = "1.02.185 (2022-05-18)";
 
 // The device a per-device command works on: from the device list, the argument, or (no
@@ -37,22 +41,25 @@ Target target_of(const Session& s, const CommandCall& call) {
 
 // dm_device_get_name for `ls -o` and `deps -o`.
 asio::awaitable<std::string> dev_label(Session& s, emu::DevT devt, const char* devno_format) {
-    if (s.dev_name_type != DevNameType::devno)
-        if (auto name = co_await s.device_name(devt, s.dev_name_type == DevNameType::blk))
-            co_return "(" + *name + ")";
+    if (s.dev_name_type != DevNameType::devno) {
+        const bool kernel_name = s.dev_name_type == DevNameType::blk;
+        const std::optional<std::string> name = co_await s.device_name(devt, kernel_name);
+        if (name) co_return "(" + *name + ")";
+    }
     co_return fmt::format(fmt::runtime(devno_format), devt.major, devt.minor);
 }
 
 asio::awaitable<bool> display_name(Session& s, CommandCall call) {
     if (!call.names) co_return true;
-    s.out += call.names->name + "\t" + co_await dev_label(s, call.names->devt, "({}:{})") + "\n";
+    const std::string label = co_await dev_label(s, call.names->devt, "({}:{})");
+    s.out += call.names->name + "\t" + label + "\n";
     co_return true;
 }
 
 }  // namespace
 
 asio::awaitable<bool> process_all(Session& s, CommandCall call, bool silent, CommandFn fn) {
-    auto list = co_await s.run(Task::names, DmRequest{});
+    auto list = co_await s.run(Task::names, kNoDevice);
     if (!list) co_return false;
     if (list->names.empty()) {
         if (!silent) s.out += "No devices found\n";
@@ -109,14 +116,16 @@ asio::awaitable<bool> cmd_status(Session& s, CommandCall call) {
         const emu::DmTargetLine* line = i < targets.size() ? &targets[i] : nullptr;
         if (s.opts.target && (!line || line->type != *s.opts.target)) continue;
         if (ls_only) {
-            s.out += fmt::format("{}\t({}, {})\n", name, reply->info.devt.major,
-                                 reply->info.devt.minor);
+            s.out +=
+                fmt::format("{}\t({}, {})\n", name, reply->info.devt.major, reply->info.devt.minor);
             matched = true;
             break;
         }
         if (!matched && s.opts.verbose) display_info_long(s, reply->info);
         if (call.multiple_devices && !s.opts.verbose) s.out += name + ": ";
-        if (line) s.out += fmt::format("{} {} {} {}", line->start, line->length, line->type, line->params);
+        if (line)
+            s.out +=
+                fmt::format("{} {} {} {}", line->start, line->length, line->type, line->params);
         s.out += '\n';
         matched = true;
     }
@@ -137,9 +146,13 @@ asio::awaitable<bool> cmd_deps(Session& s, CommandCall call) {
         co_return true;
     }
     if (s.opts.verbose) display_info_long(s, reply->info);
-    if (call.multiple_devices && !s.opts.verbose) s.out += (t.name ? *t.name : reply->info.name) + ": ";
+    if (call.multiple_devices && !s.opts.verbose)
+        s.out += (t.name ? *t.name : reply->info.name) + ": ";
     std::string line = fmt::format("{} dependencies\t:", reply->deps.size());
-    for (const auto& d : reply->deps) line += " " + co_await dev_label(s, d, "({}, {})");
+    for (const auto& d : reply->deps) {
+        const std::string label = co_await dev_label(s, d, "({}, {})");
+        line += " " + label;
+    }
     s.out += line + "\n";
     if (call.multiple_devices && s.opts.verbose) s.out += '\n';
     co_return true;
@@ -159,7 +172,7 @@ asio::awaitable<bool> cmd_mknodes(Session&, CommandCall) {
 }
 
 asio::awaitable<bool> cmd_targets(Session& s, CommandCall) {
-    auto reply = co_await s.run(Task::versions, DmRequest{});
+    auto reply = co_await s.run(Task::versions, kNoDevice);
     if (!reply) co_return false;
     for (const auto& v : reply->versions)
         s.out += fmt::format("{:<16} v{}.{}.{}\n", v.name, v.version.major, v.version.minor,
@@ -169,7 +182,7 @@ asio::awaitable<bool> cmd_targets(Session& s, CommandCall) {
 
 asio::awaitable<bool> cmd_target_version(Session& s, CommandCall call) {
     // DM_GET_TARGET_VERSION, answered from the version list.
-    auto reply = co_await s.run(Task::target_version, DmRequest{});
+    auto reply = co_await s.run(Task::target_version, kNoDevice);
     if (!reply) co_return false;
     for (const auto& v : reply->versions) {
         if (v.name != call.argv[0]) continue;
@@ -183,7 +196,7 @@ asio::awaitable<bool> cmd_target_version(Session& s, CommandCall call) {
 
 asio::awaitable<bool> cmd_version(Session& s, CommandCall) {
     s.out += fmt::format("Library version:   {}\n", kLibraryVersion);
-    auto reply = co_await s.run(Task::version, DmRequest{});
+    auto reply = co_await s.run(Task::version, kNoDevice);
     if (!reply) co_return false;
     s.out += fmt::format("Driver version:    {}\n", reply->driver_version);
     s.report.reset();  // no column headings for `version`

@@ -5,11 +5,11 @@
 // failed."). `names` is set when the handler runs once per device of the device list.
 #pragma once
 
-#include "tools/dmsetup/session.hpp"
-
 #include <span>
 #include <string>
 #include <vector>
+
+#include "tools/dmsetup/session.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -28,7 +28,7 @@ struct Command {
     const char* name;
     const char* help;
     int min_args;
-    int max_args;  // -1: no limit
+    int max_args;    // -1: no limit
     int repeatable;  // 1: once per argument; 2: also with --select in dmsetup
     CommandFn fn;    // nullptr: a dmsetup command dmemu does not emulate
 };

@@ -6,8 +6,6 @@
 #include "tools/dmsetup/commands.hpp"
 #include "tools/dmsetup/usage.hpp"
 
-#include <iterator>
-
 namespace dmemu::dmsetup {
 
 namespace asio = boost::asio;
@@ -166,8 +164,8 @@ asio::awaitable<int> dmsetup_main(Session& s, const std::vector<std::string>& ar
         }
     }
     const int argc = static_cast<int>(args.size());
-    const bool multiple_devices = cmd->repeatable && argc != 1 &&
-                                  (argc || (!s.opts.uuid && !s.opts.major));
+    const bool multiple_devices =
+        cmd->repeatable && argc != 1 && (argc || (!s.opts.uuid && !s.opts.major));
     const bool ok = co_await run_for_all_args(s, *cmd, args, multiple_devices);
     if (s.report) s.out += s.report->output();
     co_return (s.opts.help || s.opts.version) ? 0 : (ok ? 0 : 1);
@@ -201,8 +199,8 @@ asio::awaitable<DmsetupResult> run_dmsetup(IoctlChannel& channel, std::vector<st
 
 asio::awaitable<DmsetupResult> run_dmsetup(IoctlChannel& channel, std::vector<std::string> argv,
                                            std::string stdin_text) {
-    co_return co_await run_dmsetup(channel, std::move(argv),
-                                   [text = std::move(stdin_text)] { return text; });
+    std::function<std::string()> reader = [text = std::move(stdin_text)] { return text; };
+    co_return co_await run_dmsetup(channel, std::move(argv), std::move(reader));
 }
 
 }  // namespace dmemu::dmsetup

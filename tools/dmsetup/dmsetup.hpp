@@ -7,11 +7,11 @@
 // 1 any failure, usage errors included; --help and --version exit 0.
 #pragma once
 
-#include "tools/dmsetup/ioctl_channel.hpp"
-
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "tools/dmsetup/ioctl_channel.hpp"
 
 namespace dmemu::dmsetup {
 

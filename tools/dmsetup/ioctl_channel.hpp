@@ -10,9 +10,10 @@
 
 #include "emu/core/dm_ioctl.hpp"
 
+// clang-format off
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+// clang-format on
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <stdexcept>
 #include <string>

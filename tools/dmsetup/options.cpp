@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmsetup/options.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace dmemu::dmsetup {
 
@@ -30,68 +30,125 @@ struct LongOption {
 
 // dmsetup 1.02.185's _long_options[], in its order (getopt_long's ambiguity report follows it).
 constexpr LongOption kLongOptions[] = {
-    {"addnodeoncreate", false, Effect::ignored}, {"addnodeonresume", false, Effect::ignored},
-    {"alias", true, Effect::ignored},            {"alldevices", false, Effect::ignored},
-    {"allprograms", false, Effect::ignored},     {"allregions", false, Effect::ignored},
-    {"area", false, Effect::ignored},            {"areas", true, Effect::ignored},
-    {"areasize", true, Effect::ignored},         {"bounds", true, Effect::ignored},
-    {"checks", false, Effect::ignored},          {"clear", false, Effect::ignored},
-    {"columns", false, Effect::handled},         {"concise", false, Effect::unsupported},
-    {"count", true, Effect::unsupported},        {"deferred", false, Effect::unsupported},
-    {"exec", true, Effect::unsupported},         {"filemap", false, Effect::ignored},
-    {"follow", true, Effect::ignored},           {"force", false, Effect::handled},
-    {"foreground", false, Effect::ignored},      {"gid", true, Effect::ignored},
-    {"group", false, Effect::ignored},           {"groupid", true, Effect::ignored},
-    {"headings", true, Effect::handled},         {"help", false, Effect::handled},
-    {"histogram", false, Effect::ignored},       {"inactive", false, Effect::handled},
-    {"interval", true, Effect::unsupported},     {"length", true, Effect::ignored},
-    {"major", true, Effect::handled},            {"manglename", true, Effect::handled},
-    {"minor", true, Effect::handled},            {"mode", true, Effect::handled},
-    {"nameprefixes", false, Effect::handled},    {"noflush", false, Effect::handled},
-    {"nogroup", false, Effect::ignored},         {"noheadings", false, Effect::handled},
-    {"nolockfs", false, Effect::handled},        {"nomonitor", false, Effect::ignored},
-    {"noopencount", false, Effect::ignored},     {"nosuffix", false, Effect::ignored},
-    {"notable", false, Effect::handled},         {"notimesuffix", false, Effect::ignored},
-    {"noudevrules", false, Effect::ignored},     {"noudevsync", false, Effect::ignored},
-    {"options", true, Effect::handled},          {"precise", false, Effect::ignored},
-    {"programid", true, Effect::ignored},        {"raw", false, Effect::ignored},
-    {"readahead", true, Effect::handled},        {"readonly", false, Effect::handled},
-    {"region", false, Effect::ignored},          {"regionid", true, Effect::ignored},
-    {"regions", true, Effect::ignored},          {"relative", false, Effect::ignored},
-    {"retry", false, Effect::handled},           {"rows", false, Effect::handled},
-    {"segments", false, Effect::ignored},        {"select", true, Effect::unsupported},
-    {"separator", true, Effect::handled},        {"setuuid", false, Effect::handled},
-    {"showkeys", false, Effect::handled},        {"sort", true, Effect::unsupported},
-    {"start", true, Effect::ignored},            {"table", true, Effect::handled},
-    {"target", true, Effect::handled},           {"tree", false, Effect::unsupported},
-    {"udevcookie", true, Effect::ignored},       {"uid", true, Effect::ignored},
-    {"unbuffered", false, Effect::ignored},      {"units", true, Effect::ignored},
-    {"unquoted", false, Effect::handled},        {"userdata", true, Effect::ignored},
-    {"uuid", true, Effect::handled},             {"verbose", true, Effect::handled},
-    {"verifyudev", false, Effect::ignored},      {"version", false, Effect::handled},
+    {"addnodeoncreate", false, Effect::ignored},
+    {"addnodeonresume", false, Effect::ignored},
+    {"alias", true, Effect::ignored},
+    {"alldevices", false, Effect::ignored},
+    {"allprograms", false, Effect::ignored},
+    {"allregions", false, Effect::ignored},
+    {"area", false, Effect::ignored},
+    {"areas", true, Effect::ignored},
+    {"areasize", true, Effect::ignored},
+    {"bounds", true, Effect::ignored},
+    {"checks", false, Effect::ignored},
+    {"clear", false, Effect::ignored},
+    {"columns", false, Effect::handled},
+    {"concise", false, Effect::unsupported},
+    {"count", true, Effect::unsupported},
+    {"deferred", false, Effect::unsupported},
+    {"exec", true, Effect::unsupported},
+    {"filemap", false, Effect::ignored},
+    {"follow", true, Effect::ignored},
+    {"force", false, Effect::handled},
+    {"foreground", false, Effect::ignored},
+    {"gid", true, Effect::ignored},
+    {"group", false, Effect::ignored},
+    {"groupid", true, Effect::ignored},
+    {"headings", true, Effect::handled},
+    {"help", false, Effect::handled},
+    {"histogram", false, Effect::ignored},
+    {"inactive", false, Effect::handled},
+    {"interval", true, Effect::unsupported},
+    {"length", true, Effect::ignored},
+    {"major", true, Effect::handled},
+    {"manglename", true, Effect::handled},
+    {"minor", true, Effect::handled},
+    {"mode", true, Effect::handled},
+    {"nameprefixes", false, Effect::handled},
+    {"noflush", false, Effect::handled},
+    {"nogroup", false, Effect::ignored},
+    {"noheadings", false, Effect::handled},
+    {"nolockfs", false, Effect::handled},
+    {"nomonitor", false, Effect::ignored},
+    {"noopencount", false, Effect::ignored},
+    {"nosuffix", false, Effect::ignored},
+    {"notable", false, Effect::handled},
+    {"notimesuffix", false, Effect::ignored},
+    {"noudevrules", false, Effect::ignored},
+    {"noudevsync", false, Effect::ignored},
+    {"options", true, Effect::handled},
+    {"precise", false, Effect::ignored},
+    {"programid", true, Effect::ignored},
+    {"raw", false, Effect::ignored},
+    {"readahead", true, Effect::handled},
+    {"readonly", false, Effect::handled},
+    {"region", false, Effect::ignored},
+    {"regionid", true, Effect::ignored},
+    {"regions", true, Effect::ignored},
+    {"relative", false, Effect::ignored},
+    {"retry", false, Effect::handled},
+    {"rows", false, Effect::handled},
+    {"segments", false, Effect::ignored},
+    {"select", true, Effect::unsupported},
+    {"separator", true, Effect::handled},
+    {"setuuid", false, Effect::handled},
+    {"showkeys", false, Effect::handled},
+    {"sort", true, Effect::unsupported},
+    {"start", true, Effect::ignored},
+    {"table", true, Effect::handled},
+    {"target", true, Effect::handled},
+    {"tree", false, Effect::unsupported},
+    {"udevcookie", true, Effect::ignored},
+    {"uid", true, Effect::ignored},
+    {"unbuffered", false, Effect::ignored},
+    {"units", true, Effect::ignored},
+    {"unquoted", false, Effect::handled},
+    {"userdata", true, Effect::ignored},
+    {"uuid", true, Effect::handled},
+    {"verbose", true, Effect::handled},
+    {"verifyudev", false, Effect::ignored},
+    {"version", false, Effect::handled},
     {"yes", false, Effect::ignored},
 };
 
 // Short options as the long option they alias.
 const char* short_alias(char c) {
     switch (c) {
-        case 'c': case 'C': return "columns";
-        case 'f': return "force";
-        case 'G': return "gid";
-        case 'h': return "help";
-        case 'j': return "major";
-        case 'm': return "minor";
-        case 'M': return "mode";
-        case 'n': return "notable";
-        case 'o': return "options";
-        case 'O': return "sort";
-        case 'r': return "readonly";
-        case 'S': return "select";
-        case 'u': return "uuid";
-        case 'U': return "uid";
-        case 'v': return "verbose";
-        case 'y': return "yes";
-        default: return nullptr;
+        case 'c':
+        case 'C':
+            return "columns";
+        case 'f':
+            return "force";
+        case 'G':
+            return "gid";
+        case 'h':
+            return "help";
+        case 'j':
+            return "major";
+        case 'm':
+            return "minor";
+        case 'M':
+            return "mode";
+        case 'n':
+            return "notable";
+        case 'o':
+            return "options";
+        case 'O':
+            return "sort";
+        case 'r':
+            return "readonly";
+        case 'S':
+            return "select";
+        case 'u':
+            return "uuid";
+        case 'U':
+            return "uid";
+        case 'v':
+            return "verbose";
+        case 'y':
+            return "yes";
+        default:
+            return nullptr;
     }
 }
 
@@ -107,9 +164,9 @@ bool short_takes_arg(char c) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(),
-                      [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
 }
 
 // One recognised option occurrence: returns dmsetup's error line or "". (dmsetup declares
@@ -120,35 +177,63 @@ std::string apply(Options& o, std::string_view name, const std::string& arg) {
         o.unsupported.emplace_back(name);
         return {};
     }
-    if (name == "columns") ++o.columns;
-    else if (name == "force") ++o.force;
-    else if (name == "help") ++o.help;
-    else if (name == "notable") ++o.notable;
-    else if (name == "readonly") ++o.readonly;
-    else if (name == "verbose") ++o.verbose;
-    else if (name == "inactive") ++o.inactive;
-    else if (name == "noflush") ++o.noflush;
-    else if (name == "nolockfs") ++o.nolockfs;
-    else if (name == "noheadings") ++o.noheadings;
-    else if (name == "retry") ++o.retry;
-    else if (name == "setuuid") ++o.setuuid;
-    else if (name == "version") ++o.version;
-    else if (name == "nameprefixes") ++o.nameprefixes;
-    else if (name == "unquoted") ++o.unquoted;
-    else if (name == "rows") ++o.rows;
-    else if (name == "showkeys") ++o.showkeys;
-    else if (name == "table") o.table = arg;
-    else if (name == "uuid") o.uuid = arg;
-    else if (name == "options") o.fields = arg;
-    else if (name == "separator") o.separator = arg;
-    else if (name == "target") o.target = arg;
-    else if (name == "major") o.major = std::atoi(arg.c_str());
-    else if (name == "minor") o.minor = std::atoi(arg.c_str());
+    if (name == "columns")
+        ++o.columns;
+    else if (name == "force")
+        ++o.force;
+    else if (name == "help")
+        ++o.help;
+    else if (name == "notable")
+        ++o.notable;
+    else if (name == "readonly")
+        ++o.readonly;
+    else if (name == "verbose")
+        ++o.verbose;
+    else if (name == "inactive")
+        ++o.inactive;
+    else if (name == "noflush")
+        ++o.noflush;
+    else if (name == "nolockfs")
+        ++o.nolockfs;
+    else if (name == "noheadings")
+        ++o.noheadings;
+    else if (name == "retry")
+        ++o.retry;
+    else if (name == "setuuid")
+        ++o.setuuid;
+    else if (name == "version")
+        ++o.version;
+    else if (name == "nameprefixes")
+        ++o.nameprefixes;
+    else if (name == "unquoted")
+        ++o.unquoted;
+    else if (name == "rows")
+        ++o.rows;
+    else if (name == "showkeys")
+        ++o.showkeys;
+    else if (name == "table")
+        o.table = arg;
+    else if (name == "uuid")
+        o.uuid = arg;
+    else if (name == "options")
+        o.fields = arg;
+    else if (name == "separator")
+        o.separator = arg;
+    else if (name == "target")
+        o.target = arg;
+    else if (name == "major")
+        o.major = std::atoi(arg.c_str());
+    else if (name == "minor")
+        o.minor = std::atoi(arg.c_str());
     else if (name == "headings") {
-        if (iequals(arg, "none") || arg == "0") o.headings = 0;
-        else if (iequals(arg, "abbrev") || arg == "1") o.headings = 1;
-        else if (iequals(arg, "full") || arg == "2") o.headings = 2;
-        else return "Unknown headings type.";
+        if (iequals(arg, "none") || arg == "0")
+            o.headings = 0;
+        else if (iequals(arg, "abbrev") || arg == "1")
+            o.headings = 1;
+        else if (iequals(arg, "full") || arg == "2")
+            o.headings = 2;
+        else
+            return "Unknown headings type.";
     } else if (name == "manglename") {
         if (!iequals(arg, "none") && !iequals(arg, "auto") && !iequals(arg, "hex"))
             return "Unknown name mangling mode.";
@@ -185,12 +270,13 @@ std::string walk(const std::vector<std::string>& argv,
             if (!found) {
                 std::vector<const LongOption*> matches;
                 for (const auto& o : kLongOptions)
-                    if (std::string_view(o.name).substr(0, name.size()) == name) matches.push_back(&o);
+                    if (std::string_view(o.name).substr(0, name.size()) == name)
+                        matches.push_back(&o);
                 if (matches.empty() || name.empty())
                     return fmt::format("{}: unrecognized option '{}'\n", kProgram, a);
                 if (matches.size() > 1) {
-                    std::string msg = fmt::format("{}: option '{}' is ambiguous; possibilities:",
-                                                  kProgram, a);
+                    std::string msg =
+                        fmt::format("{}: option '{}' is ambiguous; possibilities:", kProgram, a);
                     for (const auto* m : matches) msg += fmt::format(" '--{}'", m->name);
                     return msg + "\n";
                 }
@@ -262,7 +348,8 @@ ParsedOptions parse_options(const std::vector<std::string>& argv) {
 
 std::optional<std::string> first_word(const std::vector<std::string>& argv) {
     std::vector<std::string> words;
-    walk(argv, [](std::string_view, const std::string&) { return std::string(); }, words);
+    walk(
+        argv, [](std::string_view, const std::string&) { return std::string(); }, words);
     if (words.empty()) return std::nullopt;
     return words.front();
 }

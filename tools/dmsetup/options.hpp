@@ -14,23 +14,23 @@ namespace dmemu::dmsetup {
 
 struct Options {
     // Counted switches, as dmsetup's _switches[].
-    int columns = 0;      // -c, -C, --columns
-    int force = 0;        // -f, --force
-    int help = 0;         // -h, --help
-    int notable = 0;      // -n, --notable
-    int readonly = 0;     // -r, --readonly
-    int verbose = 0;      // -v
-    int inactive = 0;     // --inactive
-    int noflush = 0;      // --noflush
-    int nolockfs = 0;     // --nolockfs
-    int noheadings = 0;   // --noheadings
-    int retry = 0;        // --retry
-    int setuuid = 0;      // --setuuid
-    int version = 0;      // --version
-    int nameprefixes = 0; // --nameprefixes
-    int unquoted = 0;     // --unquoted
-    int rows = 0;         // --rows
-    int showkeys = 0;     // --showkeys
+    int columns = 0;                       // -c, -C, --columns
+    int force = 0;                         // -f, --force
+    int help = 0;                          // -h, --help
+    int notable = 0;                       // -n, --notable
+    int readonly = 0;                      // -r, --readonly
+    int verbose = 0;                       // -v
+    int inactive = 0;                      // --inactive
+    int noflush = 0;                       // --noflush
+    int nolockfs = 0;                      // --nolockfs
+    int noheadings = 0;                    // --noheadings
+    int retry = 0;                         // --retry
+    int setuuid = 0;                       // --setuuid
+    int version = 0;                       // --version
+    int nameprefixes = 0;                  // --nameprefixes
+    int unquoted = 0;                      // --unquoted
+    int rows = 0;                          // --rows
+    int showkeys = 0;                      // --showkeys
     std::optional<std::string> table;      // --table
     std::optional<std::string> uuid;       // -u, --uuid
     std::optional<std::string> fields;     // -o, --options

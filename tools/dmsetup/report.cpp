@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmsetup/report.hpp"
 
-#include "tools/dmsetup/options.hpp"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 
-#include <fmt/format.h>
+#include "tools/dmsetup/options.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -82,7 +82,9 @@ const Field kFields[] = {
          return o.info.inactive_table ? "Inactive" : "None";
      }},
     {Kind::info, false, "Suspended", 9, "suspended", "Whether the device is suspended.",
-     [](const ReportObject& o) -> std::string { return o.info.suspended ? "Suspended" : "Active"; }},
+     [](const ReportObject& o) -> std::string {
+         return o.info.suspended ? "Suspended" : "Active";
+     }},
     {Kind::info, false, "Read-only", 9, "readonly", "Whether the device is read-only or writeable.",
      [](const ReportObject& o) -> std::string {
          return o.info.read_only ? "Read-only" : "Writeable";
@@ -107,7 +109,8 @@ const Field kFields[] = {
     {Kind::deps, false, "BlkDevNamesUsed", 16, "blkdevs_used",
      "List of names of block devices used by this one.",
      [](const ReportObject& o) { return join_names(o.dep_blk_names); }},
-    {Kind::name, false, "Subsys", 6, "subsystem", "Userspace subsystem responsible for this device.",
+    {Kind::name, false, "Subsys", 6, "subsystem",
+     "Userspace subsystem responsible for this device.",
      [](const ReportObject& o) {
          const auto dash = o.info.uuid.find('-');
          return dash == std::string::npos ? std::string() : o.info.uuid.substr(0, dash);
@@ -303,7 +306,8 @@ std::string Report::field_list() {
         out += fmt::format("  {:<{}} - {}\n", f.id, id_len, f.desc);
     }
     out += " \nSpecial Fields\n--------------\n";
-    out += fmt::format("  {:<{}} - {}\n", "selected", id_len, "Set if item passes selection criteria.");
+    out += fmt::format("  {:<{}} - {}\n", "selected", id_len,
+                       "Set if item passes selection criteria.");
     out += fmt::format("  {:<{}} - {}\n", "help", id_len, "Show help.");
     out += fmt::format("  {:<{}} - {}\n", "?", id_len, "Show help.");
     return out;

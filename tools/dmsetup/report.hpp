@@ -9,12 +9,12 @@
 // --separator disables alignment; --nameprefixes prints DM_FIELD='value'; --rows transposes.
 #pragma once
 
-#include "emu/core/dm_ioctl.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "emu/core/dm_ioctl.hpp"
 
 namespace dmemu::dmsetup {
 

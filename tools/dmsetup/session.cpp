@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmsetup/session.hpp"
 
-#include "tools/dmsetup/errno_text.hpp"
-
 #include <algorithm>
 #include <cerrno>
+
+#include "tools/dmsetup/errno_text.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -16,53 +16,91 @@ using emu::DmRequest;
 namespace {
 
 constexpr std::size_t kNameLen = 128;  // DM_NAME_LEN
+constexpr std::size_t kUuidMax = 128;  // DM_UUID_LEN - 1
 constexpr int kIoctlRetries = 25;      // DM_IOCTL_RETRIES
 constexpr std::chrono::milliseconds kRetryDelay{200};
 
 DmCommand command_of(Task t) {
     switch (t) {
-        case Task::create: return DmCommand::dev_create;
-        case Task::reload: return DmCommand::table_load;
-        case Task::remove: return DmCommand::dev_remove;
-        case Task::remove_all: return DmCommand::remove_all;
+        case Task::create:
+            return DmCommand::dev_create;
+        case Task::reload:
+            return DmCommand::table_load;
+        case Task::remove:
+            return DmCommand::dev_remove;
+        case Task::remove_all:
+            return DmCommand::remove_all;
         case Task::suspend:
-        case Task::resume: return DmCommand::dev_suspend;
-        case Task::info: return DmCommand::dev_status;
-        case Task::deps: return DmCommand::table_deps;
-        case Task::rename: return DmCommand::dev_rename;
-        case Task::version: return DmCommand::version;
+        case Task::resume:
+            return DmCommand::dev_suspend;
+        case Task::info:
+            return DmCommand::dev_status;
+        case Task::deps:
+            return DmCommand::table_deps;
+        case Task::rename:
+            return DmCommand::dev_rename;
+        case Task::version:
+            return DmCommand::version;
         case Task::status:
-        case Task::table: return DmCommand::table_status;
-        case Task::names: return DmCommand::list_devices;
-        case Task::clear: return DmCommand::table_clear;
+        case Task::table:
+            return DmCommand::table_status;
+        case Task::names:
+            return DmCommand::list_devices;
+        case Task::clear:
+            return DmCommand::table_clear;
         case Task::versions:
-        case Task::target_version: return DmCommand::list_versions;
-        case Task::message: return DmCommand::target_msg;
+        case Task::target_version:
+            return DmCommand::list_versions;
+        case Task::message:
+            return DmCommand::target_msg;
     }
     return DmCommand::version;
 }
 
 }  // namespace
 
+std::string kernel_uuid(const std::string& uuid) {
+    // libdm strncpy()s the uuid into dm_ioctl's 129-byte field and the kernel terminates it at
+    // the last byte: a longer uuid arrives cut to 128 bytes.
+    return uuid.substr(0, kUuidMax);
+}
+
 const char* task_name(Task t) {
     switch (t) {
-        case Task::create: return "create";
-        case Task::reload: return "reload";
-        case Task::remove: return "remove";
-        case Task::remove_all: return "remove_all";
-        case Task::suspend: return "suspend";
-        case Task::resume: return "resume";
-        case Task::info: return "info";
-        case Task::deps: return "deps";
-        case Task::rename: return "rename";
-        case Task::version: return "version";
-        case Task::status: return "status";
-        case Task::table: return "table";
-        case Task::names: return "names";
-        case Task::clear: return "clear";
-        case Task::versions: return "versions";
-        case Task::message: return "message";
-        case Task::target_version: return "target-version";
+        case Task::create:
+            return "create";
+        case Task::reload:
+            return "reload";
+        case Task::remove:
+            return "remove";
+        case Task::remove_all:
+            return "remove_all";
+        case Task::suspend:
+            return "suspend";
+        case Task::resume:
+            return "resume";
+        case Task::info:
+            return "info";
+        case Task::deps:
+            return "deps";
+        case Task::rename:
+            return "rename";
+        case Task::version:
+            return "version";
+        case Task::status:
+            return "status";
+        case Task::table:
+            return "table";
+        case Task::names:
+            return "names";
+        case Task::clear:
+            return "clear";
+        case Task::versions:
+            return "versions";
+        case Task::message:
+            return "message";
+        case Task::target_version:
+            return "target-version";
     }
     return "?";
 }
@@ -87,8 +125,8 @@ asio::awaitable<std::optional<DmReply>> Session::run(Task task, DmRequest req, b
         std::string devno;
         if (req.devt && req.devt->major > 0)
             devno = fmt::format("({}:{})", req.devt->major, req.devt->minor);
-        errorf("device-mapper: {} ioctl on {} {}{} failed: {}", task_name(task), req.name,
-               req.uuid, devno, errno_text(reply.error));
+        errorf("device-mapper: {} ioctl on {} {}{} failed: {}", task_name(task), req.name, req.uuid,
+               devno, errno_text(reply.error));
         if (retry_remove && task == Task::remove && reply.error == -EBUSY &&
             attempt < kIoctlRetries) {
             co_await channel_.retry_delay(kRetryDelay);
@@ -102,7 +140,7 @@ asio::awaitable<bool> Session::set_device(DmRequest& req, const std::string* nam
                                           bool optional) {
     if (name) co_return co_await set_name(req, *name, task);
     if (opts.uuid) {
-        req.uuid = *opts.uuid;
+        req.uuid = kernel_uuid(*opts.uuid);
     } else if (opts.major && opts.minor) {
         req.devt = emu::DevT{static_cast<std::uint32_t>(*opts.major),
                              static_cast<std::uint32_t>(*opts.minor)};

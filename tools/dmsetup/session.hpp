@@ -5,16 +5,16 @@
 // invocations.
 #pragma once
 
-#include "tools/dmsetup/ioctl_channel.hpp"
-#include "tools/dmsetup/options.hpp"
-#include "tools/dmsetup/report.hpp"
+#include <fmt/format.h>
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
+#include "tools/dmsetup/ioctl_channel.hpp"
+#include "tools/dmsetup/options.hpp"
+#include "tools/dmsetup/report.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -22,10 +22,28 @@ using StdinSource = std::function<std::string()>;
 
 // libdm's task types (libdm-iface.c _cmd_data_v4): each is one ioctl, named in error lines.
 enum class Task {
-    create, reload, remove, remove_all, suspend, resume, info, deps, rename, version,
-    status, table, names, clear, versions, message, target_version,
+    create,
+    reload,
+    remove,
+    remove_all,
+    suspend,
+    resume,
+    info,
+    deps,
+    rename,
+    version,
+    status,
+    table,
+    names,
+    clear,
+    versions,
+    message,
+    target_version,
 };
 const char* task_name(Task t);
+
+// A uuid as the kernel receives it from libdm (cut to 128 bytes).
+std::string kernel_uuid(const std::string& uuid);
 
 // How `ls` and `deps` name devices (-o devno|blkdevname|devname): dmsetup's dev_name_t.
 enum class DevNameType { devno, blk, map };
@@ -61,16 +79,15 @@ public:
                                                             bool retry_remove = false);
     // _set_task_device: the device by name (a /dev/mapper/NAME path is resolved as libdm does),
     // else by -u, else by -j/-m; "No device specified." when none and not optional.
-    boost::asio::awaitable<bool> set_device(emu::DmRequest& req, const std::string* name,
-                                            Task task, bool optional = false);
+    boost::asio::awaitable<bool> set_device(emu::DmRequest& req, const std::string* name, Task task,
+                                            bool optional = false);
     // dm_device_get_name: the kernel name of a device ("dm-3", "ram0"), or with
     // kernel_name=false a mapped device's own name.
     boost::asio::awaitable<std::optional<std::string>> device_name(emu::DevT devt,
                                                                    bool kernel_name);
 
 private:
-    boost::asio::awaitable<bool> set_name(emu::DmRequest& req, const std::string& name,
-                                          Task task);
+    boost::asio::awaitable<bool> set_name(emu::DmRequest& req, const std::string& name, Task task);
 
     IoctlChannel& channel_;
     StdinSource read_stdin_;

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmsetup/socket_channel.hpp"
 
-#include "emu/core/dm_ioctl_json.hpp"
-#include "tools/dmsetup/errno_text.hpp"
-
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -12,7 +10,8 @@
 #include <cstring>
 #include <thread>
 
-#include <fmt/format.h>
+#include "emu/core/dm_ioctl_json.hpp"
+#include "tools/dmsetup/errno_text.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -28,8 +27,9 @@ SocketChannel::~SocketChannel() {
 void SocketChannel::connect() {
     if (fd_ >= 0) return;
     auto fail = [&](int err) {
-        return ChannelError(fmt::format("{}: cannot connect to {}: {} (is `dmemu start {}` running?)",
-                                        program_, path_, errno_text(err), dir_));
+        return ChannelError(
+            fmt::format("{}: cannot connect to {}: {} (is `dmemu start {}` running?)", program_,
+                        path_, errno_text(err), dir_));
     };
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -88,7 +88,8 @@ asio::awaitable<emu::DmReply> SocketChannel::call(emu::DmRequest req) {
     try {
         co_return emu::reply_from_json(nlohmann::json::parse(line));
     } catch (const std::exception& e) {
-        throw ChannelError(fmt::format("{}: malformed reply from {}: {}", program_, path_, e.what()));
+        throw ChannelError(
+            fmt::format("{}: malformed reply from {}: {}", program_, path_, e.what()));
     }
 }
 

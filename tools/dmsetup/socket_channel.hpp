@@ -6,9 +6,9 @@
 // first call, so `dmemu-setup --help` works without a daemon.
 #pragma once
 
-#include "tools/dmsetup/ioctl_channel.hpp"
-
 #include <string>
+
+#include "tools/dmsetup/ioctl_channel.hpp"
 
 namespace dmemu::dmsetup {
 

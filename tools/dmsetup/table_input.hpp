@@ -6,11 +6,11 @@
 // <where> is "" for --table, the file name, or "on stdin"; "Couldn't open 'F' for reading.".
 #pragma once
 
-#include "emu/core/table_spec.hpp"
-#include "tools/dmsetup/session.hpp"
-
 #include <optional>
 #include <vector>
+
+#include "emu/core/table_spec.hpp"
+#include "tools/dmsetup/session.hpp"
 
 namespace dmemu::dmsetup {
 

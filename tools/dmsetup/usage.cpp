@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmsetup/usage.hpp"
 
-#include "tools/dmsetup/commands.hpp"
-
 #include <fmt/format.h>
+
+#include "tools/dmsetup/commands.hpp"
 
 namespace dmemu::dmsetup {
 

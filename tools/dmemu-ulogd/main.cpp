@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// dmemu-ulogd: the userspace dirty-log server as a process (cmirrord's role for one node),
+// listening on a Unix SOCK_SEQPACKET socket for the dmemu daemon's kernel side.
+//
+//   dmemu-ulogd --socket PATH [--match uuid+luid|uuid|uuid-first] [--log-level debug]
+//
+// --match chooses how requests find their log (logs/userspace/log_server.hpp): uuid+luid is
+// cmirrord today; uuid and uuid-first reproduce the daemons from before the luid fix.
+// SIGTERM and SIGINT stop it cleanly (the socket file is removed). Exit 0 on a clean stop,
+// 1 when the socket cannot be bound, 2 on a usage error.
+#include "logs/userspace/log_server.hpp"
+#include "logs/userspace/log_server_connection.hpp"
+#include "transfer/carriers/seqpacket_server.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <exception>
+#include <string>
+
+int main(int argc, char** argv) {
+    CLI::App app{"dmemu-ulogd: userspace dirty-log server (cmirrord for one node)"};
+    std::string socket_path;
+    std::string match = "uuid+luid";
+    std::string log_level = "info";
+    app.add_option("--socket", socket_path, "Unix seqpacket socket to listen on")->required();
+    app.add_option("--match", match, "log lookup: uuid+luid (default), uuid, uuid-first");
+    app.add_option("--log-level", log_level, "spdlog level: trace, debug, info, warn, error");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    dmemu::logs::LogServerOptions options;
+    if (!dmemu::logs::parse_match_mode(match, &options.match)) {
+        spdlog::error("dmemu-ulogd: --match '{}' is not uuid+luid, uuid or uuid-first", match);
+        return 2;
+    }
+    spdlog::set_level(spdlog::level::from_str(log_level));
+
+    boost::asio::io_context ctx(1);
+    try {
+        dmemu::transfer::SeqpacketServer carrier(ctx, socket_path, dmemu::transfer::Side::userspace);
+        dmemu::logs::LogServer engine(options);
+        dmemu::logs::LogServerConnection connection(carrier, engine);
+        boost::asio::signal_set signals(ctx, SIGTERM, SIGINT);
+        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+            if (!ec) spdlog::info("dmemu-ulogd: signal {}, stopping", sig);
+            ctx.stop();
+        });
+        spdlog::info("dmemu-ulogd: listening on {} (match {})", socket_path,
+                     dmemu::logs::to_string(options.match));
+        ctx.run();
+    } catch (const std::exception& e) {
+        spdlog::error("dmemu-ulogd: {}: {}", socket_path, e.what());
+        return 1;
+    }
+    return 0;
+}
