@@ -4,12 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
-[ -d build ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+build=${BUILD_DIR:-build}
+[ -d "$build" ] || meson setup "$build" >/dev/null
+echo "== building (first time: a few minutes)"
+ninja -C "$build" >/dev/null
 
 dir=$(mktemp -d /tmp/dmemu-demo.XXXXXX)
-dmemu=build/tools/dmemu
-setup=build/tools/dmemu-setup
+dmemu=$build/tools/dmemu
+setup=$build/tools/dmemu-setup
 cleanup() { "$dmemu" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"; }
 trap cleanup EXIT
 
@@ -27,6 +29,16 @@ step table
 step status
 step deps top
 step info -c
+if [ -e "$dir/mnt/mapper/top" ]; then
+  echo; echo "== every device is a block file on the FUSE mount: $dir/mnt"
+  ls -l "$dir/mnt/mapper" "$dir/mnt/disks"
+  head -c 4194304 /dev/urandom > "$dir/data.bin"
+  dd if="$dir/data.bin" of="$dir/mnt/mapper/top" bs=1M oflag=direct conv=notrunc status=none
+  dd if="$dir/mnt/mapper/top" of="$dir/back.bin" bs=1M count=4 status=none
+  cmp "$dir/data.bin" "$dir/back.bin" && echo "dd through linear-over-striped: 4 MiB written and read back identical"
+else
+  echo; echo "(no FUSE mount: /dev/fuse is not usable here, see $dir/dmemu.log)"
+fi
 echo; echo "== a pvmove-style swap: load an inactive table, suspend, resume"
 step load lin --table '0 65536 linear /dev/ram1 65536'
 step info lin

@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <thread>
 
 #include "emu/core/device_mapper.hpp"
 #include "emu/targets/builtin.hpp"
@@ -44,12 +45,17 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         spdlog::info("dmemu: shutting down");
         signals.cancel();
         server->stop();
-        frontend.reset();
         asio::co_spawn(
             ctx,
             [&]() -> asio::awaitable<void> {
                 co_await dm.shutdown();
-                ctx.stop();
+                // Unmount off the loop: a FUSE worker may still wait for the loop to complete
+                // its Bio, so the loop keeps running (the guard) until the unmount is done.
+                std::thread([&, guard = asio::make_work_guard(ctx)]() mutable {
+                    frontend.reset();
+                    asio::post(ctx, [&] { ctx.stop(); });
+                    guard.reset();
+                }).detach();
             },
             asio::detached);
     };

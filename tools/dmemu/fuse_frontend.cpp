@@ -1,15 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Placeholder: see fuse_frontend.hpp. Replace this file with the real front end.
+// The daemon's FUSE mount at DIR/mnt: emu/frontend's FuseFrontend behind the daemon's FrontEnd
+// handle. Without a usable /dev/fuse the daemon keeps running without a mount and says why.
 #include "tools/dmemu/fuse_frontend.hpp"
+
+#include "emu/frontend/fuse_frontend.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <system_error>
+
 namespace dmemu::daemon {
 
-std::unique_ptr<FrontEnd> mount_fuse_frontend(boost::asio::io_context&, emu::DeviceMapper&,
+namespace {
+
+class FuseMount final : public FrontEnd {
+public:
+    explicit FuseMount(std::unique_ptr<emu::FuseFrontend> fe) : fe_(std::move(fe)) {}
+    ~FuseMount() override { fe_->unmount(); }
+
+private:
+    std::unique_ptr<emu::FuseFrontend> fe_;
+};
+
+}  // namespace
+
+std::unique_ptr<FrontEnd> mount_fuse_frontend(boost::asio::io_context& ctx, emu::DeviceMapper& dm,
                                               const std::string& mountpoint) {
-    spdlog::info("fuse: front end not built yet; nothing mounted at {}", mountpoint);
-    return nullptr;
+    std::error_code ec;
+    std::filesystem::create_directories(mountpoint, ec);
+    std::string error;
+    auto fe = emu::FuseFrontend::mount(dm, ctx, mountpoint, &error);
+    if (!fe) {
+        spdlog::warn("fuse: not mounting {}: {}", mountpoint, error);
+        return nullptr;
+    }
+    spdlog::info("fuse: devices at {}/mapper, disks at {}/disks", mountpoint, mountpoint);
+    return std::make_unique<FuseMount>(std::move(fe));
 }
 
 }  // namespace dmemu::daemon
