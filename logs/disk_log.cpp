@@ -16,7 +16,7 @@
 // logical block size (512). The state is read at resume (not at ctr) and written, followed by a
 // flush, at resume and whenever a flush finds marks or clears since the last one.
 #include "logs/core_log_context.hpp"
-#include "logs/disk_log_io.hpp"
+#include "emu/io/submit_wait.hpp"
 
 #include "emu/util/kernel_log.hpp"
 
@@ -106,7 +106,7 @@ asio::awaitable<int> DiskLog::rw_header(emu::BioOp op) {
     bio.sector = 0;
     bio.sectors = buf_.size() / emu::kSectorSize;
     bio.data = buf_.data();
-    const int r = co_await log_io_wait(dev_->device(), std::move(bio));
+    const int r = co_await emu::submit_and_wait(dev_->device(), std::move(bio));
     if (r == 0 && op == emu::BioOp::read) {
         header_.magic = static_cast<std::uint32_t>(get_le(buf_.data() + kMagicOffset, 4));
         header_.version = static_cast<std::uint32_t>(get_le(buf_.data() + kVersionOffset, 4));
@@ -121,7 +121,7 @@ asio::awaitable<int> DiskLog::rw_header(emu::BioOp op) {
 asio::awaitable<int> DiskLog::flush_header() {
     emu::Bio bio;
     bio.op = emu::BioOp::flush;
-    co_return co_await log_io_wait(dev_->device(), std::move(bio));
+    co_return co_await emu::submit_and_wait(dev_->device(), std::move(bio));
 }
 
 asio::awaitable<int> DiskLog::read_header() {

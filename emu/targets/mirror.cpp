@@ -305,7 +305,7 @@ asio::awaitable<void> MirrorTarget::recover(Region region) {
     rd.sector = mirrors_[from].offset + start;
     rd.sectors = count;
     rd.data = buf.data();
-    const int read_err = co_await submit_and_wait(ctx_, mirrors_[from].dev->device(), std::move(rd));
+    const int read_err = co_await submit_and_wait(mirrors_[from].dev->device(), std::move(rd));
 
     unsigned long write_err = 0;  // bit n: the n-th destination (legs other than the default)
     if (read_err == 0) {
@@ -317,7 +317,7 @@ asio::awaitable<void> MirrorTarget::recover(Region region) {
             wr.sector = mirrors_[i].offset + start;
             wr.sectors = count;
             wr.data = buf.data();
-            const int e = co_await submit_and_wait(ctx_, mirrors_[i].dev->device(), std::move(wr));
+            const int e = co_await submit_and_wait(mirrors_[i].dev->device(), std::move(wr));
             // Without handle_errors kcopyd runs with DM_KCOPYD_IGNORE_ERROR.
             if (e != 0 && handle_errors_) write_err |= 1ul << bit;
             ++bit;

@@ -4,6 +4,8 @@
 // (the kernel's wait_event / wake_up on a wait queue).
 #pragma once
 
+#include "emu/io/submit_wait.hpp"
+
 #include "emu/io/block_device.hpp"
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
@@ -36,23 +38,5 @@ public:
 private:
     boost::asio::steady_timer timer_;  // never expires: cancelled to wake the waiters
 };
-
-// Submits bio and returns its completion status (0 or a negative errno).
-inline boost::asio::awaitable<int> submit_and_wait(boost::asio::io_context& ctx, BlockDevice& dev,
-                                                   Bio bio) {
-    auto signal = std::make_shared<boost::asio::steady_timer>(
-        ctx, boost::asio::steady_timer::time_point::max());
-    auto result = std::make_shared<std::optional<int>>();
-    bio.done = [signal, result](int err) {
-        *result = err;
-        signal->cancel();
-    };
-    dev.submit(std::move(bio));
-    while (!result->has_value()) {
-        boost::system::error_code ec;
-        co_await signal->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    }
-    co_return **result;
-}
 
 }  // namespace dmemu::emu

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Synchronous-looking block I/O for the disk log (the kernel's dm_io with no notify callback):
-// submit one Bio and suspend the coroutine until its done() runs.
+// Synchronous-looking block I/O for coroutines (the kernel's dm_io with no notify callback):
+// submit one Bio and suspend the calling coroutine until its done() runs. Used by the disk log
+// and by the mirror's recovery.
 #pragma once
 
 #include "emu/io/block_device.hpp"
@@ -15,10 +16,10 @@
 #include <memory>
 #include <optional>
 
-namespace dmemu::logs {
+namespace dmemu::emu {
 
 // Returns the bio's completion status (0 or a negative errno).
-inline boost::asio::awaitable<int> log_io_wait(emu::BlockDevice& dev, emu::Bio bio) {
+inline boost::asio::awaitable<int> submit_and_wait(BlockDevice& dev, Bio bio) {
     namespace asio = boost::asio;
     auto ex = co_await asio::this_coro::executor;
     // A timer that never expires by itself serves as the wake-up signal (as AsyncEvent does).
@@ -36,4 +37,4 @@ inline boost::asio::awaitable<int> log_io_wait(emu::BlockDevice& dev, emu::Bio b
     co_return **result;
 }
 
-}  // namespace dmemu::logs
+}  // namespace dmemu::emu
