@@ -2,8 +2,8 @@
 // The daemon proper: one io_context (concurrency hint 1) owning the DeviceMapper, its clock
 // (RealClock), its randomness (one Rng from --seed) and its kernel log; the control server and
 // the FUSE front end hand it work. SIGINT, SIGTERM and the control message "shutdown" stop it
-// cleanly: no new clients, front end unmounted, DeviceMapper::shutdown() (every table's dtr),
-// socket and pid file removed.
+// cleanly: no new clients, DeviceMapper::shutdown() (every table's dtr), the front end
+// unmounted (off the loop), socket and pid file removed.
 #pragma once
 
 #include <cstdint>

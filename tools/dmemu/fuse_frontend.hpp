@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// >>> PLACE FOR THE FUSE FRONT END (not implemented here) <<<
-//
-// The daemon mounts its FUSE front end at DIR/mnt through mount_fuse_frontend(), right after
-// the control socket is listening, and destroys the returned object (which must unmount) before
-// DeviceMapper::shutdown(). The front end shows mnt/mapper/<name> for each mapped device with a
-// live table and mnt/disks/<name> for each disk (DeviceMapper::subscribe gives the events), and
-// hands every FUSE request to the daemon's io_context (DESIGN.md, principle 1).
-//
-// Until it lands, mount_fuse_frontend() returns nullptr and the daemon runs without a mount.
+// The one place the daemon mounts its FUSE front end (emu/frontend) at DIR/mnt: called once the
+// control socket listens; the returned handle unmounts when destroyed, which the daemon does
+// after DeviceMapper::shutdown(), off the loop thread. The mount shows mnt/mapper/<name> for
+// each mapped device with a live table and mnt/disks/<name> for each disk, and hands every FUSE
+// request to the daemon's io_context (DESIGN.md, principle 1). Returns nullptr (the daemon
+// runs on without a mount, saying why in its log) when /dev/fuse cannot be used.
 #pragma once
 
 // clang-format off
