@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <unordered_set>
 #include <mutex>
 #include <vector>
 
@@ -79,6 +80,12 @@ struct FuseState : std::enable_shared_from_this<FuseState> {
     };
 
     FuseState(DeviceMapper& dm, asio::io_context& loop) : dm_(dm), loop_(loop) {}
+    // Handles whose release never ran (the kernel sends releases asynchronously; the loop may
+    // have stopped first) are freed with the state.
+    ~FuseState() {
+        for (OpenFile* f : open_files_) delete f;
+    }
+    std::unordered_set<OpenFile*> open_files_;  // loop thread only
 
     DeviceMapper& dm_;        // loop only
     asio::io_context& loop_;  // thread safe (post)
@@ -349,6 +356,7 @@ int fe_open(FuseState& s, fuse_ino_t ino, int flags, FuseState::OpenFile** file)
                 s.dm_.open_disk(disk_name, +1);
             }
             *file = new FuseState::OpenFile{std::move(md), disk, std::move(disk_name)};
+            s.open_files_.insert(*file);
             done(0, 0);
         },
         false);  // the handle must be returned to FUSE, or the open count would leak
@@ -361,6 +369,7 @@ void fe_release(FuseState& s, FuseState::OpenFile* file) {
             file->md->close();
         else
             self->dm_.open_disk(file->disk_name, -1);
+        self->open_files_.erase(file);
         delete file;
     });
 }
