@@ -42,4 +42,5 @@ if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then
     rm -rf "$corpus"
   done
 fi
-echo "== all suites passed in $(( $(date +%s) - start )) s =="
+echo "== all stages passed in $(( $(date +%s) - start )) s (suites of the normal and the ASan+UBSan builds) =="
+python3 tools/test_summary.py "$root/normal" "$root/asan"
