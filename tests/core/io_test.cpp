@@ -22,6 +22,15 @@ protected:
         add_ram("ram0", 4096, DevT{1, 0});
         add_ram("ram1", 4096, DevT{1, 1});
     }
+    // Submits a write of buf at sector 0 without running the loop; *result is set on completion.
+    static void submit_write(BlockDevice& dev, std::vector<std::byte>& buf, std::optional<int>* result) {
+        Bio bio;
+        bio.op = BioOp::write;
+        bio.sectors = buf.size() / kSectorSize;
+        bio.data = buf.data();
+        bio.done = [result](int err) { *result = err; };
+        dev.submit(std::move(bio));
+    }
     MemoryDisk& disk(const char* name) { return *static_cast<MemoryDisk*>(dm_.find_disk(name)); }
     std::vector<std::byte> disk_bytes(const char* name, Sector s, std::size_t sectors) {
         std::vector<std::byte> b(sectors * kSectorSize);
@@ -93,12 +102,7 @@ TEST_F(Io, SuspendHoldsIoUntilResume) {
     suspend("lin");
     auto w = pattern(8, 7);
     std::optional<int> result;
-    Bio bio;
-    bio.op = BioOp::write;
-    bio.sectors = 8;
-    bio.data = w.data();
-    bio.done = [&](int err) { result = err; };
-    dm_.find_mapped("lin")->submit(std::move(bio));
+    submit_write(*dm_.find_mapped("lin"), w, &result);
     clock_.advance(std::chrono::seconds(60));
     EXPECT_FALSE(result.has_value()) << "I/O must be held, not failed, while suspended";
     EXPECT_EQ(dm_.find_mapped("lin")->held(), 1u);
@@ -114,12 +118,7 @@ TEST_F(Io, HeldIoGoesThroughTheNewTableAfterSwap) {
     suspend("lin");
     auto w = pattern(8, 8);
     std::optional<int> result;
-    Bio bio;
-    bio.op = BioOp::write;
-    bio.sectors = 8;
-    bio.data = w.data();
-    bio.done = [&](int err) { result = err; };
-    dm_.find_mapped("lin")->submit(std::move(bio));
+    submit_write(*dm_.find_mapped("lin"), w, &result);
     clock_.run_until_idle();
     resume("lin");
     ASSERT_EQ(result, 0);
