@@ -36,6 +36,7 @@ public:
     std::uint32_t get_region_size() const override { return region_size_; }
     asio::awaitable<int> is_clean(Region region) override { co_return test(clean_bits_, region); }
     asio::awaitable<int> in_sync(Region region, bool) override { co_return test(sync_bits_, region); }
+    int in_sync_nowait(Region region) override { return test(sync_bits_, region); }
     void mark_region(Region region) override { clear_bit(clean_bits_, region); }
     void clear_region(Region region) override {
         if (!flush_failed_) set_bit(clean_bits_, region);

@@ -44,6 +44,8 @@ public:
     // 1 in sync, 0 not; with can_block false a log that would have to ask someone returns
     // -EWOULDBLOCK (userspace_in_sync) instead.
     virtual asio::awaitable<int> in_sync(Region region, bool can_block) = 0;
+    // in_sync with can_block false, answered at once (mirror_map asks it for every read).
+    virtual int in_sync_nowait(Region region) = 0;
     // Makes marks and clears durable (disk: writes the bitmap; userspace: sends the batches).
     virtual asio::awaitable<int> flush() = 0;
     // Batched; take effect at the next flush. Never fail, never block.

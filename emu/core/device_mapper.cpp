@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 namespace dmemu::emu {
@@ -255,6 +257,10 @@ int DeviceMapper::check_device_areas(const MappedDevice& md, const Table& t) {
     return r;
 }
 
+asio::awaitable<void> DeviceMapper::sync_table() {
+    co_await asio::post(ctx_, asio::use_awaitable);
+}
+
 asio::awaitable<void> DeviceMapper::destroy_table(std::unique_ptr<Table> t) {
     if (t) co_await t->destroy();
 }
@@ -304,6 +310,7 @@ asio::awaitable<DmReply> DeviceMapper::table_load(const DmRequest& req) {
     // The new table is in place before the old inactive one is destroyed.
     auto old = md->take_inactive();
     md->set_inactive(std::move(built.table));
+    if (old) co_await sync_table();
     co_await destroy_table(std::move(old));
     DmReply r;
     r.info = info_of(*md);
@@ -341,6 +348,7 @@ asio::awaitable<DmReply> DeviceMapper::dev_suspend(const DmRequest& req) {
             co_await destroy_table(std::move(old));
             co_return error_reply(e);
         }
+        co_await sync_table();
         co_await destroy_table(std::move(old));
         notify({was_live ? DeviceEvent::Kind::mapped_changed : DeviceEvent::Kind::mapped_added,
                 md->name(), {}});

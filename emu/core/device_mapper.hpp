@@ -112,6 +112,9 @@ private:
     std::shared_ptr<DeviceRef> resolve_device(DevT owner, std::string_view path, int* err);
     void notify(DeviceEvent ev);
     static boost::asio::awaitable<void> destroy_table(std::unique_ptr<Table> t);
+    // dm_sync_table, before an old map is destroyed: an RCU grace period, during which kernel
+    // threads woken by the new table (kmirrord's first requests) get to run. One loop hop.
+    boost::asio::awaitable<void> sync_table();
     // dm_calculate_queue_limits' device_area_is_invalid: every device range a table uses fits.
     int check_device_areas(const MappedDevice& md, const Table& t);
 

@@ -110,7 +110,10 @@ public:
         for (const auto& m : mirrors_) fn(*m.dev, m.offset, len_);
     }
 
-    // wakeup_mirrord: run do_mirror soon (never inline: map() must not complete bios).
+    // wakeup_mirrord: run do_mirror soon, never inline (map() must not complete bios):
+    // co_spawn starts the coroutine from a post. One hop, like a woken workqueue that runs at
+    // once on another CPU: it reaches the log before the ioctl that woke it goes on (the
+    // kernel's kmirrord sends GET_SYNC_COUNT before dmsetup's RESUME, oracle/ulog).
     void wakeup() {
         if (dead_) return;
         if (running_) {
@@ -118,7 +121,7 @@ public:
             return;
         }
         running_ = true;
-        asio::post(ctx_, [this] { asio::co_spawn(ctx_, mirrord(), asio::detached); });
+        asio::co_spawn(ctx_, mirrord(), asio::detached);
     }
 
 private:
@@ -214,13 +217,18 @@ MapResult MirrorTarget::map(Bio& bio) {
         queue_write(std::move(bio));
         return MapResult::submitted();
     }
-    // Reads go straight to the default leg while it is healthy (choose_mirror); otherwise the
-    // worker decides with the region's sync state.
-    if (mirrors_[default_].error_count != 0) {
-        queue_read(std::move(bio));
+    // A read of a region the log says is in sync goes to a healthy leg at once; an unsynced
+    // region, or a log that cannot answer without blocking (userspace: -EWOULDBLOCK), sends it
+    // through the worker, which asks the log with can_block set.
+    const int r = log_->in_sync_nowait(region_of(bio));
+    if (r < 0 && r != -EWOULDBLOCK) return MapResult::kill();
+    if (r == 1) {
+        const auto m = choose_mirror();
+        if (!m) return MapResult::kill();
+        read_from(*m, std::move(bio));
         return MapResult::submitted();
     }
-    read_from(default_, std::move(bio));
+    queue_read(std::move(bio));
     return MapResult::submitted();
 }
 
@@ -279,8 +287,8 @@ asio::awaitable<void> MirrorTarget::do_recovery() {
         ++copies_;
         asio::co_spawn(ctx_, recover(*region), asio::detached);
     }
-    const Region synced = co_await log_->get_sync_count();
-    if (!in_sync_ && synced == nr_regions_) {
+    // The log is asked only while the set is not in sync (the kernel's && short-circuits).
+    if (!in_sync_ && co_await log_->get_sync_count() == nr_regions_) {
         // The sync is complete: raise an event and forget old errors (reset_ms_flags).
         env_.table_event();
         in_sync_ = true;

@@ -522,6 +522,11 @@ int LogServer::do_request(const transfer::UlogMessage& rq, std::uint64_t luid, B
     return 0;
 }
 
+void LogServer::record(ServerEvent ev) {
+    if (options_.observer) options_.observer(ev);
+    if (options_.record_events) events_.push_back(std::move(ev));
+}
+
 ServerResponse LogServer::handle(const transfer::UlogMessage& request) {
     ServerResponse resp;
     if (request.is_bare_ack()) return resp;  // the kernel sends none
@@ -540,7 +545,7 @@ ServerResponse LogServer::handle(const transfer::UlogMessage& request) {
         resp.kind = ServerResponse::Kind::bare_ack;
         if (has_cpg(h.uuid)) ev.error = do_request(request, 0, &data, &ev);
         else ev.error = -ENOENT;
-        events_.push_back(std::move(ev));
+        record(std::move(ev));
         return resp;
     }
     if (h.type == UlogRequestType::resume) error = local_resume(h.uuid, h.luid, &ev);
@@ -557,7 +562,7 @@ ServerResponse LogServer::handle(const transfer::UlogMessage& request) {
     }
     if (error != 0) data.clear();
     ev.error = error;
-    events_.push_back(std::move(ev));
+    record(std::move(ev));
     resp.kind = ServerResponse::Kind::reply;
     resp.error = error;
     resp.data = std::move(data);

@@ -46,12 +46,6 @@ enum class MatchMode { uuid_luid, uuid, uuid_first };
 std::string_view to_string(MatchMode mode);  // "uuid+luid", "uuid", "uuid-first"
 bool parse_match_mode(std::string_view text, MatchMode* out);
 
-struct LogServerOptions {
-    MatchMode match = MatchMode::uuid_luid;
-    // cmirrord answers a clustered-disk CTR of request version > 1 with the log device's name
-    // (dm-spec.md 3.2): the kernel then dm_get_device()s it.
-    bool reply_device_name = true;
-};
 
 // What the server sends for one request.
 struct ServerResponse {
@@ -71,6 +65,18 @@ struct ServerEvent {
     std::uint64_t instance = 0;  // the engine's id of the log it acted on, 0 when none
     std::int32_t error = 0;
     std::vector<std::uint64_t> regions;  // MARK/CLEAR_REGION, FLUSH: the payload
+};
+
+struct LogServerOptions {
+    MatchMode match = MatchMode::uuid_luid;
+    // cmirrord answers a clustered-disk CTR of request version > 1 with the log device's name
+    // (dm-spec.md 3.2): the kernel then dm_get_device()s it.
+    bool reply_device_name = true;
+    // Keep every ServerEvent in events() (tests, scenarios). A long-running server turns it
+    // off, or its memory grows with every request.
+    bool record_events = true;
+    // Called with each event as it happens (a scenario's trace), recorded or not.
+    std::function<void(const ServerEvent&)> observer;
 };
 
 // A log instance as the server keeps it (cmirrord's struct log_c, the parts we use).
@@ -128,6 +134,7 @@ private:
     void unlink(const LogPtr& lc);
     bool has_cpg(std::string_view uuid) const;
     void destroy_cluster_cpg(std::string_view uuid);
+    void record(ServerEvent ev);
 
     int clog_ctr(const transfer::UlogMessage& rq, std::vector<std::byte>* out, ServerEvent* ev);
     int clog_dtr(std::string_view uuid, std::uint64_t luid, ServerEvent* ev);

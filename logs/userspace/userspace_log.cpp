@@ -291,11 +291,12 @@ public:
         co_return r.error != 0 ? 0 : static_cast<int>(read_u64(r.data, 0));
     }
     asio::awaitable<int> in_sync(Region region, bool can_block) override {
-        // Never answered from in_sync_hint: another node may have failed a leg.
-        if (!can_block) co_return -EWOULDBLOCK;
+        if (!can_block) co_return in_sync_nowait(region);
         auto r = co_await userspace_do_request(st_, UlogRequestType::in_sync, u64_bytes(region), 8);
         co_return r.error != 0 ? 0 : static_cast<int>(read_u64(r.data, 0));
     }
+    // Never answered from in_sync_hint: another node may have failed a leg.
+    int in_sync_nowait(Region) override { return -EWOULDBLOCK; }
     asio::awaitable<int> flush() override { co_return co_await userspace_flush(st_); }
     void mark_region(Region region) override {
         st_->mark_list.push_front({UlogRequestType::mark_region, region});

@@ -14,7 +14,12 @@ using transfer::UlogRequestType;
 template <MatchMode M>
 class ModeTest : public UlogFixture {
 protected:
-    ModeTest() : UlogFixture(LogServerOptions{M, true}) {}
+    ModeTest() : UlogFixture(options()) {}
+    static LogServerOptions options() {
+        LogServerOptions o;
+        o.match = M;
+        return o;
+    }
 
     // b-swap-same-uuid's first part: live L1, load L2 (same uuid), suspend L1, resume L2,
     // DTR L1. Returns the events from the swap on.

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
         return rc == 0 ? 0 : 2;
     }
     dmemu::logs::LogServerOptions options;
+    options.record_events = false;  // a long-running server: --log-level debug shows each one
     if (!dmemu::logs::parse_match_mode(match, &options.match)) {
         spdlog::error("dmemu-ulogd: --match '{}' is not uuid+luid, uuid or uuid-first", match);
         return 2;

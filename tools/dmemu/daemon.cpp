@@ -16,6 +16,8 @@
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
 #include "tools/dmemu/control_server.hpp"
+#include "transfer/carriers/seqpacket_client.hpp"
+#include "transfer/kernel_endpoint.hpp"
 #include "tools/dmemu/fuse_frontend.hpp"
 
 namespace dmemu::daemon {
@@ -31,9 +33,13 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     emu::KernelLog klog;
     emu::TargetRegistry targets;
     emu::register_builtin_targets(targets);
+    // Declared before the DeviceMapper: tables' DTRs consult the log server during its shutdown.
+    transfer::SeqpacketClient ulog_carrier(ctx, opts.ulogd_socket, transfer::Side::kernel);
+    transfer::KernelEndpoint ulog_endpoint(clock, klog, ulog_carrier);
     emu::DeviceMapper::Options dm_options;
     dm_options.dm_major = opts.dm_major;
     emu::DeviceMapper dm(ctx, clock, rng, klog, targets, dm_options);
+    dm.set_ulog_endpoint(&ulog_endpoint);
 
     std::unique_ptr<FrontEnd> frontend;
     bool stopping = false;
@@ -77,8 +83,8 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         spdlog::info("dmemu: signal {}", sig);
         shutdown();
     });
-    spdlog::info("dmemu: pid {} serving {} (dm major {}, seed={})", ::getpid(), paths.socket,
-                 opts.dm_major, opts.seed);
+    spdlog::info("dmemu: pid {} serving {} (dm major {}, seed={}, log server {})", ::getpid(),
+                 paths.socket, opts.dm_major, opts.seed, opts.ulogd_socket);
     ready("");
     ctx.run();
     server.reset();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The daemon proper: one io_context (concurrency hint 1) owning the DeviceMapper, its clock
-// (RealClock), its randomness (one Rng from --seed) and its kernel log; the control server and
+// (RealClock), its randomness (one Rng from --seed), its kernel log and the kernel end of the
+// userspace-log connector (a SOCK_SEQPACKET client of dmemu-ulogd); the control server and
 // the FUSE front end hand it work. SIGINT, SIGTERM and the control message "shutdown" stop it
 // cleanly: no new clients, DeviceMapper::shutdown() (every table's dtr), the front end
 // unmounted (off the loop), socket and pid file removed.
@@ -20,6 +21,10 @@ struct DaemonOptions {
     std::uint32_t dm_major = 253;  // the kernel's usual dynamic major; the oracle guest had 254
     std::string log_level = "info";
     std::uint64_t seed = 1;
+    // The log server's socket (dmemu-ulogd --socket PATH) that userspace dirty logs consult;
+    // empty: DIR/ulogd.sock. Nothing needs to listen there: with no server, requests fail
+    // with -ESRCH and the log's reconnect path runs, as with no cmirrord in the kernel.
+    std::string ulogd_socket;
 };
 
 // Runs until shutdown; returns the exit code. `ready` is called once: with "" when the control

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // dmemu: the emulator daemon.
 //
-//   dmemu start DIR [--foreground] [--dm-major N] [--log-level LEVEL] [--seed N]
+//   dmemu start DIR [--foreground] [--dm-major N] [--log-level LEVEL] [--seed N] [--ulogd PATH]
 //   dmemu stop DIR [--timeout SECONDS]
 //
 // `start` creates DIR if needed, refuses when a daemon is live there, and serves
@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     start->add_option("--seed", opts.seed, "the seed of the run's randomness")
         ->capture_default_str();
+    start->add_option("--ulogd", opts.ulogd_socket,
+                      "socket of the userspace-log server (dmemu-ulogd --socket PATH); "
+                      "default DIR/ulogd.sock");
 
     std::string stop_dir;
     double timeout = 10.0;
@@ -138,6 +141,8 @@ int main(int argc, char** argv) {
         opts.dir = std::filesystem::absolute(opts.dir, ec).lexically_normal().string();
         if (!opts.dir.empty() && opts.dir.back() == '/' && opts.dir.size() > 1) opts.dir.pop_back();
         const DaemonPaths paths(opts.dir);
+        if (opts.ulogd_socket.empty()) opts.ulogd_socket = opts.dir + "/ulogd.sock";
+        opts.ulogd_socket = std::filesystem::absolute(opts.ulogd_socket, ec).string();
         return opts.foreground ? start_foreground(opts, paths) : start_detached(opts, paths);
     }
     std::error_code ec;
