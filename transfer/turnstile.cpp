@@ -2,8 +2,6 @@
 #include "transfer/turnstile.hpp"
 
 #include <algorithm>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace dmemu::transfer {
 
@@ -22,11 +20,10 @@ asio::awaitable<bool> Turnstile::Pass::enter() {
         holding_ = true;
         co_return true;
     }
-    signal_.emplace(t.executor_, asio::steady_timer::time_point::max());
+    signal_.emplace(t.executor_);
     queued_ = true;
     t.queue_.push_back(this);
-    boost::system::error_code ec;
-    co_await signal_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await signal_->wait();
     co_return holding_;
 }
 
@@ -39,7 +36,7 @@ void Turnstile::hand_over() {
     queue_.pop_front();
     next->queued_ = false;
     next->holding_ = true;
-    next->signal_->cancel();
+    next->signal_->wake_all();
 }
 
 void Turnstile::remove(Pass* pass) {
@@ -51,7 +48,7 @@ void Turnstile::close() {
     closed_ = true;
     for (Pass* p : queue_) {
         p->queued_ = false;
-        p->signal_->cancel();
+        p->signal_->wake_all();
     }
     queue_.clear();
 }

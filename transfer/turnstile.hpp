@@ -13,10 +13,11 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstddef>
 #include <deque>
 #include <optional>
+
+#include "emu/util/wait_queue.hpp"
 
 namespace dmemu::transfer {
 
@@ -35,8 +36,7 @@ public:
     private:
         friend class Turnstile;
         Turnstile& turnstile_;
-        // A timer that never expires by itself: cancelled to wake the waiter (not a clock read).
-        std::optional<boost::asio::steady_timer> signal_;
+        std::optional<emu::WaitQueue> signal_;
         bool holding_ = false;
         bool queued_ = false;
     };

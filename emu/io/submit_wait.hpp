@@ -5,13 +5,11 @@
 #pragma once
 
 #include "emu/io/block_device.hpp"
+#include "emu/util/wait_queue.hpp"
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
 #include <optional>
@@ -20,21 +18,21 @@ namespace dmemu::emu {
 
 // Returns the bio's completion status (0 or a negative errno).
 inline boost::asio::awaitable<int> submit_and_wait(BlockDevice& dev, Bio bio) {
-    namespace asio = boost::asio;
-    auto ex = co_await asio::this_coro::executor;
-    // A timer that never expires by itself serves as the wake-up signal (as AsyncEvent does).
-    auto signal = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-    auto result = std::make_shared<std::optional<int>>();
-    bio.done = [signal, result](int err) {
-        *result = err;
-        signal->cancel();
+    auto ex = co_await boost::asio::this_coro::executor;
+    struct Completion {
+        explicit Completion(boost::asio::any_io_executor e) : waiter(std::move(e)) {}
+        WaitQueue waiter;
+        std::optional<int> result;
+    };
+    // Shared: a device may complete the bio after this frame is gone (torn down at shutdown).
+    auto c = std::make_shared<Completion>(ex);
+    bio.done = [c](int err) {
+        c->result = err;
+        c->waiter.wake_all();
     };
     dev.submit(std::move(bio));
-    while (!result->has_value()) {
-        boost::system::error_code ec;
-        co_await signal->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    co_return **result;
+    while (!c->result.has_value()) co_await c->waiter.wait();
+    co_return *c->result;
 }
 
 }  // namespace dmemu::emu

@@ -11,6 +11,9 @@ void register_builtin_targets(TargetRegistry& registry) {
     registry.add(striped_target);
     registry.add(mirror_target);
     registry.add(zero_target);
+    registry.add(flakey_target);
+    registry.add(delay_target);
+    registry.add(dust_target);  // not built in the oracle kernel: listed first when present
 }
 
 }  // namespace dmemu::emu

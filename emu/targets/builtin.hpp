@@ -13,6 +13,9 @@ extern const TargetType striped_target;
 extern const TargetType zero_target;
 extern const TargetType error_target;
 extern const TargetType mirror_target;
+extern const TargetType flakey_target;
+extern const TargetType delay_target;
+extern const TargetType dust_target;
 
 void register_builtin_targets(TargetRegistry& registry);
 

@@ -4,39 +4,28 @@
 // (the kernel's wait_event / wake_up on a wait queue).
 #pragma once
 
-#include "emu/io/submit_wait.hpp"
-
 #include "emu/io/block_device.hpp"
+#include "emu/io/submit_wait.hpp"
+#include "emu/util/wait_queue.hpp"
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <memory>
-#include <optional>
 
 namespace dmemu::emu {
 
 // A wait queue: wait_until(cond) returns once cond() holds, re-checking after each notify().
 class Notifier {
 public:
-    explicit Notifier(boost::asio::io_context& ctx) : timer_(ctx) {
-        timer_.expires_at(boost::asio::steady_timer::time_point::max());
-    }
-    void notify() { timer_.cancel(); }
+    explicit Notifier(boost::asio::io_context& ctx) : waiters_(ctx.get_executor()) {}
+    void notify() { waiters_.wake_all(); }
     template <typename Cond>
     boost::asio::awaitable<void> wait_until(Cond cond) {
-        while (!cond()) {
-            boost::system::error_code ec;
-            co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        }
+        while (!cond()) co_await waiters_.wait();
     }
 
 private:
-    boost::asio::steady_timer timer_;  // never expires: cancelled to wake the waiters
+    WaitQueue waiters_;
 };
 
 }  // namespace dmemu::emu

@@ -6,9 +6,8 @@
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+
+#include "emu/util/wait_queue.hpp"
 
 #include <deque>
 #include <memory>
@@ -30,59 +29,43 @@ public:
         AsyncMutex* m_;
     };
 
-    explicit AsyncMutex(boost::asio::io_context& ctx) : ctx_(ctx) {}
+    explicit AsyncMutex(boost::asio::io_context& ctx) : waiters_(ctx.get_executor()) {}
 
     boost::asio::awaitable<Guard> lock() {
         if (!locked_) {
             locked_ = true;
             co_return Guard(this);
         }
-        auto timer = std::make_shared<boost::asio::steady_timer>(ctx_);
-        timer->expires_at(boost::asio::steady_timer::time_point::max());
-        waiters_.push_back(timer);
-        boost::system::error_code ec;
-        co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        co_await waiters_.wait();
         // unlock() handed the lock to us: locked_ stayed true.
         co_return Guard(this);
     }
 
 private:
     void unlock() {
-        if (waiters_.empty()) {
-            locked_ = false;
-            return;
-        }
-        auto next = std::move(waiters_.front());
-        waiters_.pop_front();
-        next->cancel();
+        if (!waiters_.wake_one()) locked_ = false;
     }
 
-    boost::asio::io_context& ctx_;
     bool locked_ = false;
-    std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
+    WaitQueue waiters_;
 };
 
 // A one-shot event coroutines can wait on (set() wakes every waiter, later waits return at once).
 class AsyncEvent {
 public:
-    explicit AsyncEvent(boost::asio::io_context& ctx) : timer_(ctx) {
-        timer_.expires_at(boost::asio::steady_timer::time_point::max());
-    }
+    explicit AsyncEvent(boost::asio::io_context& ctx) : waiters_(ctx.get_executor()) {}
     void set() {
         set_ = true;
-        timer_.cancel();
+        waiters_.wake_all();
     }
     bool is_set() const { return set_; }
     boost::asio::awaitable<void> wait() {
-        while (!set_) {
-            boost::system::error_code ec;
-            co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        }
+        while (!set_) co_await waiters_.wait();
     }
 
 private:
-    boost::asio::steady_timer timer_;
     bool set_ = false;
+    WaitQueue waiters_;
 };
 
 }  // namespace dmemu::emu

@@ -1,28 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/util/clock.hpp"
 
+#include "emu/util/determinism.hpp"
+
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace dmemu::emu {
 
 namespace asio = boost::asio;
 
-Sleep::Sleep(Clock& clock) : clock_(clock), signal_(clock.context()) {}
+Sleep::Sleep(Clock& clock) : clock_(clock), waiter_(clock.context().get_executor()) {}
 
 Sleep::~Sleep() { cancel(); }
 
 asio::awaitable<bool> Sleep::until(TimePoint deadline) {
     fired_ = false;
-    signal_.expires_at(asio::steady_timer::time_point::max());
     pending_ = clock_.call_at(deadline, [this] {
         pending_ = 0;
         fired_ = true;
-        signal_.cancel();
+        waiter_.wake_all();
     });
-    boost::system::error_code ec;
-    co_await signal_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await waiter_.wait();
     co_return fired_;
 }
 
@@ -31,29 +31,65 @@ void Sleep::cancel() {
         clock_.cancel(pending_);
         pending_ = 0;
     }
-    signal_.cancel();
+    waiter_.wake_all();
 }
 
-RealClock::RealClock(asio::io_context& ctx) : Clock(ctx), epoch_(std::chrono::steady_clock::now()) {}
+RealClock::RealClock(asio::io_context& ctx)
+    : Clock(ctx),
+      epoch_(std::chrono::steady_clock::now()),
+      timer_(ctx),
+      self_(std::make_shared<RealClock*>(this)) {
+    DeterminismGuard::report("RealClock constructed");
+}
+
+RealClock::~RealClock() { self_.reset(); }
 
 TimePoint RealClock::now() const {
+    DeterminismGuard::report("RealClock::now()");
     return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - epoch_));
 }
 
 TimerId RealClock::call_at(TimePoint deadline, std::function<void()> fn) {
+    DeterminismGuard::report("RealClock::call_at()");
     const TimerId id = next_id_++;
-    auto timer = std::make_unique<asio::steady_timer>(context());
-    timer->expires_at(epoch_ + deadline.time_since_epoch());
-    timer->async_wait([this, id, fn = std::move(fn)](boost::system::error_code ec) {
-        timers_.erase(id);
-        if (!ec) fn();
-    });
-    timers_.emplace(id, std::move(timer));
+    by_deadline_.emplace(std::make_pair(deadline, id), std::move(fn));
+    deadline_of_.emplace(id, deadline);
+    if (!armed_ || deadline < *armed_) arm(deadline);
     return id;
 }
 
 void RealClock::cancel(TimerId id) {
-    if (auto it = timers_.find(id); it != timers_.end()) it->second->cancel();
+    auto it = deadline_of_.find(id);
+    if (it == deadline_of_.end()) return;
+    by_deadline_.erase(std::make_pair(it->second, id));
+    deadline_of_.erase(it);
+}
+
+void RealClock::arm(TimePoint deadline) {
+    armed_ = deadline;
+    timer_.expires_at(epoch_ + deadline.time_since_epoch());  // aborts a wait for a later one
+    timer_.async_wait([self = std::weak_ptr<RealClock*>(self_)](boost::system::error_code ec) {
+        auto clock = self.lock();
+        if (!clock || ec == asio::error::operation_aborted) return;
+        (*clock)->armed_.reset();
+        (*clock)->fire_due();
+    });
+}
+
+void RealClock::fire_due() {
+    const TimePoint current = now();
+    // One at a time: a callback may add or cancel timers.
+    while (!by_deadline_.empty() && by_deadline_.begin()->first.first <= current) {
+        auto first = by_deadline_.begin();
+        auto fn = std::move(first->second);
+        deadline_of_.erase(first->first.second);
+        by_deadline_.erase(first);
+        fn();
+    }
+    // A callback may have armed the timer for a deadline later than one still waiting.
+    if (by_deadline_.empty()) return;
+    const TimePoint earliest = by_deadline_.begin()->first.first;
+    if (!armed_ || earliest < *armed_) arm(earliest);
 }
 
 TimerId VirtualClock::call_at(TimePoint deadline, std::function<void()> fn) {

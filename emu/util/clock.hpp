@@ -16,11 +16,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "emu/util/wait_queue.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace dmemu::emu {
@@ -74,23 +77,37 @@ public:
 
 private:
     Clock& clock_;
-    boost::asio::steady_timer signal_;  // never expires by itself: cancelled to wake the waiter
+    WaitQueue waiter_;
     TimerId pending_ = 0;
     bool fired_ = false;
 };
 
+// Wall-clock time for the daemon. Deadlines are kept in a map and one Asio timer waits for the
+// earliest: arming a timer per call_at costs a timerfd system call each time (a ulog consult
+// sets a 15 s timeout and cancels it within microseconds). Here call_at re-arms only when it
+// brings the earliest deadline forward, and cancel never re-arms: a wake-up with nothing due
+// just waits for the next deadline.
 class RealClock final : public Clock {
 public:
     explicit RealClock(boost::asio::io_context& ctx);
+    ~RealClock() override;
     TimePoint now() const override;
     TimerId call_at(TimePoint deadline, std::function<void()> fn) override;
     void cancel(TimerId id) override;
     bool is_virtual() const override { return false; }
 
 private:
+    void arm(TimePoint deadline);
+    void fire_due();
+
     std::chrono::steady_clock::time_point epoch_;
     TimerId next_id_ = 1;
-    std::unordered_map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers_;
+    std::multimap<std::pair<TimePoint, TimerId>, std::function<void()>> by_deadline_;
+    std::unordered_map<TimerId, TimePoint> deadline_of_;
+    boost::asio::steady_timer timer_;
+    std::optional<TimePoint> armed_;  // what timer_ waits for, while it waits
+    // The timer's handler may run after the clock is gone (posted as aborted at destruction).
+    std::shared_ptr<RealClock*> self_;
 };
 
 class VirtualClock final : public Clock {
@@ -108,6 +125,12 @@ public:
     // Advances time by d, firing every timer due on the way, then drains the loop.
     void advance(Duration d);
     std::size_t pending_timers() const { return by_deadline_.size(); }
+    // The earliest pending deadline: a scenario driver steps time to it and stops the moment
+    // a step is done, instead of running every periodic timer up to a horizon.
+    std::optional<TimePoint> next_deadline() const {
+        if (by_deadline_.empty()) return std::nullopt;
+        return by_deadline_.begin()->first.first;
+    }
 
 private:
     void drain();

@@ -86,5 +86,36 @@ TEST(RealClock, FiresOnTheLoop) {
     EXPECT_TRUE(fired);
 }
 
+// One Asio timer serves every deadline: order by deadline (then call order), cancelled ones
+// never fire, an earlier deadline added later still fires first, and a deadline added by a
+// callback after a cancelled earliest one is not delayed.
+TEST(RealClock, FiresInDeadlineOrderAndSkipsCancelled) {
+    asio::io_context ctx;
+    RealClock clock(ctx);
+    std::vector<int> order;
+    clock.call_after(30ms, [&] { order.push_back(3); });
+    const TimerId cancelled = clock.call_after(5ms, [&] { order.push_back(99); });
+    clock.call_after(10ms, [&] {
+        order.push_back(1);
+        clock.call_after(1ms, [&] { order.push_back(2); });  // before the 30 ms one
+    });
+    clock.call_after(10ms, [&] { order.push_back(11); });  // same deadline: call order
+    clock.cancel(cancelled);
+    clock.cancel(cancelled);  // twice is harmless
+    ctx.run_for(500ms);
+    EXPECT_EQ(order, (std::vector<int>{1, 11, 2, 3}));
+}
+
+TEST(RealClock, DestroyedWithPendingTimersFiresNothing) {
+    asio::io_context ctx;
+    bool fired = false;
+    {
+        RealClock clock(ctx);
+        clock.call_after(1ms, [&] { fired = true; });
+    }
+    ctx.run_for(50ms);
+    EXPECT_FALSE(fired);
+}
+
 }  // namespace
 }  // namespace dmemu::emu

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Coroutines parked on one executor until woken, first in first out: the kernel's
+// wait_queue_head for the emulator's coroutines. Every "wait until something happens" in dmemu
+// (a mutex turn, a bio's completion, a drained device, a sleep's timer) parks here.
+//
+// Why not the usual Asio idiom of a steady_timer that never expires and is cancelled to wake the
+// waiter: each such wait re-arms the reactor's timerfd (a system call per wait, measured as a
+// large share of a ulog round trip), and on a virtual clock it is still a real-time object.
+// Waking here is one post to the executor, never an inline resume, so a waker's caller always
+// finishes its step before the woken coroutine runs.
+//
+// Destroying the queue wakes its waiters (as destroying a timer cancels its waits); an object
+// that owns a WaitQueue must still outlive the coroutines waiting on it.
+#pragma once
+
+// clang-format off
+#include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace dmemu::emu {
+
+class WaitQueue {
+public:
+    explicit WaitQueue(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+    ~WaitQueue() { wake_all(); }
+    WaitQueue(const WaitQueue&) = delete;
+    WaitQueue& operator=(const WaitQueue&) = delete;
+
+    // Returns after a wake_one() that picked this waiter or a wake_all().
+    boost::asio::awaitable<void> wait() {
+        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
+            [this](auto handler) {
+                // Handlers are move-only; std::function wants a copyable callable.
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                waiters_.emplace_back([shared] { (*shared)(); });
+            },
+            boost::asio::use_awaitable);
+    }
+
+    // Wakes the longest waiter; false when nobody waits.
+    bool wake_one() {
+        if (waiters_.empty()) return false;
+        auto resume = std::move(waiters_.front());
+        waiters_.pop_front();
+        boost::asio::post(executor_, std::move(resume));
+        return true;
+    }
+    void wake_all() {
+        while (wake_one()) {
+        }
+    }
+    std::size_t size() const { return waiters_.size(); }
+    bool empty() const { return waiters_.empty(); }
+
+private:
+    boost::asio::any_io_executor executor_;
+    std::deque<std::function<void()>> waiters_;
+};
+
+}  // namespace dmemu::emu
