@@ -16,6 +16,7 @@
 
 #include "emu/io/submit_wait.hpp"
 #include "tests/cli/emulator.hpp"
+#include "tests/ulog/oracle_seq.hpp"
 #include "transfer/carriers/in_process.hpp"
 #include "transfer/kernel_endpoint.hpp"
 #include "transfer/ulog_payloads.hpp"
@@ -88,33 +89,10 @@ private:
     std::vector<std::string> seen_;
 };
 
-// "TYPE Ln" per REQ line, and the commands ("### $ ..." lines) in order.
-struct OracleCase {
-    std::vector<std::string> requests;
-    std::vector<std::string> commands;
-};
-
-OracleCase read_case(const std::string& name) {
+oracle::OracleSeq read_case(const std::string& name) {
     std::ifstream in(kOracleUlogDir + "/" + name + ".seq");
     EXPECT_TRUE(in.good()) << kOracleUlogDir << "/" << name << ".seq";
-    OracleCase c;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("### $ ", 0) == 0) {
-            c.commands.push_back(line.substr(6));
-            continue;
-        }
-        if (line.rfind("REQ ", 0) != 0) continue;
-        std::istringstream words(line);
-        std::string word, type, log;
-        while (words >> word) {
-            if (word.rfind("type=", 0) == 0) type = word.substr(5, word.find('(') - 5);
-            if (word.size() > 1 && word[0] == 'L' && std::isdigit(static_cast<unsigned char>(word[1])))
-                log = word;
-        }
-        c.requests.push_back(type + " " + log);
-    }
-    return c;
+    return oracle::parse_oracle_seq(in);
 }
 
 // The oracle's README: the GET_RESYNC_WORK that kmirrord sends after a RESUME comes from a
@@ -199,7 +177,7 @@ protected:
     }
 
     // Runs every command of the case; returns the server's view.
-    std::vector<std::string> replay(const OracleCase& c) {
+    std::vector<std::string> replay(const oracle::OracleSeq& c) {
         for (const auto& command : c.commands) {
             auto argv = split_command(command);
             if (argv.empty() || argv[0] == "sync") continue;  // nothing dirty in a page cache here

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The oracle guest in miniature for target tests: RAM disks ram0..ram3 (1:0..1:3, 131072
-// sectors), dm major 254, on the core fixture's virtual clock. Helpers print status lines as
-// dmsetup does, send messages, and submit bios whose completion (error and virtual time) a test
-// can inspect while time is stepped by hand.
+// Target tests on the oracle guest in miniature (oracle_guest_fixture.hpp): helpers print
+// status lines as dmsetup does, send messages, and submit bios whose completion (error and
+// virtual time) a test can inspect while time is stepped by hand.
 #pragma once
 
 #include <chrono>
@@ -11,26 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "emu/io/memory_disk.hpp"
-#include "tests/core/core_fixture.hpp"
+#include "tests/core/oracle_guest_fixture.hpp"
 
 namespace dmemu::emu::testing {
 
-class TargetFixture : public CoreFixture {
+class TargetFixture : public OracleGuestFixture {
 protected:
-    static constexpr Sector kDiskSectors = 131072;
-
-    TargetFixture() {
-        for (std::uint32_t i = 0; i < 4; ++i)
-            EXPECT_EQ(add_ram("ram" + std::to_string(i), kDiskSectors, DevT{1, i}).error, 0);
-    }
-    void TearDown() override {
-        run([this]() -> boost::asio::awaitable<int> {
-            co_await dm_.shutdown();
-            co_return 0;
-        }());
-    }
-
     // One ioctl run on the loop without moving virtual time (ioctl() runs the clock until idle,
     // which would release every bio a delay target holds).
     DmReply ioctl_now(DmRequest req) {
@@ -68,7 +53,6 @@ protected:
         r.message = text;
         return ioctl_now(r);
     }
-    DmReply remove(const std::string& name) { return simple(DmCommand::dev_remove, name); }
 
     // The kernel lines one load produced, e.g. after a failed create.
     std::vector<std::string> load_lines(const std::string& name, const std::string& table,
@@ -82,26 +66,6 @@ protected:
         auto md = dm_.find_mapped(name);
         EXPECT_NE(md, nullptr);
         return *md;
-    }
-    MemoryDisk& ram(int i) {
-        auto* d = dynamic_cast<MemoryDisk*>(dm_.find_disk("ram" + std::to_string(i)));
-        EXPECT_NE(d, nullptr);
-        return *d;
-    }
-    std::vector<std::byte> read_ram(int i, Sector sector, Sector sectors) {
-        std::vector<std::byte> out(sectors * kSectorSize);
-        ram(i).read_now(sector, out.data(), out.size());
-        return out;
-    }
-    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) {
-        std::vector<std::byte> buf(sectors * kSectorSize);
-        for (std::size_t k = 0; k < buf.size(); ++k)
-            buf[k] = std::byte(static_cast<unsigned char>(seed + k * 7));
-        return buf;
-    }
-    void fill_ram(int i, Sector sector, Sector sectors, unsigned char seed) {
-        auto buf = pattern(sectors, seed);
-        ram(i).write_now(sector, buf.data(), buf.size());
     }
 
     // A bio in flight: its buffer, and once done its error and the virtual time it completed.

@@ -14,6 +14,7 @@
 #include "logs/userspace/log_server_connection.hpp"
 #include "logs/userspace/userspace_log.hpp"
 #include "transfer/kernel_endpoint.hpp"
+#include "tests/ulog/oracle_seq.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -142,25 +143,11 @@ protected:
     FakeEnv env_;
 };
 
-// "TYPE Ln" per REQ line of an oracle .seq file (parsed by hand: std::regex trips GCC 12's
-// -Wmaybe-uninitialized under the sanitizers).
+// "TYPE Ln" per REQ line of an oracle .seq file.
 inline std::vector<std::string> oracle_sequence(const std::string& name) {
     std::ifstream in(std::string(ULOG_ORACLE_DIR) + "/" + name + ".seq");
     EXPECT_TRUE(in.good()) << name;
-    std::vector<std::string> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("REQ ", 0) != 0) continue;
-        std::istringstream words(line);
-        std::string word, type, log;
-        while (words >> word) {
-            if (word.rfind("type=", 0) == 0) type = word.substr(5, word.find('(') - 5);
-            if (word.size() > 1 && word[0] == 'L' && std::isdigit(static_cast<unsigned char>(word[1])))
-                log = word;
-        }
-        out.push_back(type + " " + log);
-    }
-    return out;
+    return oracle::parse_oracle_seq(in).requests;
 }
 
 }  // namespace dmemu::logs::test
