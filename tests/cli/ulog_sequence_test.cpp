@@ -30,7 +30,8 @@ namespace {
 
 namespace tr = dmemu::transfer;
 
-const std::string kOracleUlogDir = std::string(DMEMU_ORACLE_DIR_DEFAULT) + "/../ulog";
+// The in-tree copies of ../shared/oracle/ulog/*.seq (a clean clone has no ../shared).
+const std::string kOracleUlogDir = DMEMU_ULOG_ORACLE_DIR;
 
 // The oracle's ulog-recorder: every request succeeds; region size from the CTR string, every
 // region in sync, no resync work, status "1 clustered-core". Records "TYPE Ln" per request,
