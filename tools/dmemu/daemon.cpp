@@ -59,8 +59,12 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
                 // its Bio, so the loop keeps running (the guard) until the unmount is done.
                 std::thread([&, guard = asio::make_work_guard(ctx)]() mutable {
                     frontend.reset();
-                    asio::post(ctx, [&] { ctx.stop(); });
-                    guard.reset();
+                    // The guard leaves with the last handler: once the loop may stop (and ctx be
+                    // destroyed), this thread must not touch ctx (ASan: heap-use-after-free).
+                    asio::post(ctx, [&, g = std::move(guard)]() mutable {
+                        g.reset();
+                        ctx.stop();
+                    });
                 }).detach();
             },
             asio::detached);
