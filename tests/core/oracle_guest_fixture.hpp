@@ -6,6 +6,7 @@
 
 #include "emu/io/memory_disk.hpp"
 #include "tests/core/core_fixture.hpp"
+#include "tests/io/pending_bio.hpp"
 
 #include <string>
 #include <vector>
@@ -40,13 +41,7 @@ protected:
         ram(i).read_now(sector, out.data(), out.size());
         return out;
     }
-    // Recognisable bytes: seed + 7 * offset.
-    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) {
-        std::vector<std::byte> buf(sectors * kSectorSize);
-        for (std::size_t k = 0; k < buf.size(); ++k)
-            buf[k] = std::byte(static_cast<unsigned char>(seed + k * 7));
-        return buf;
-    }
+    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) { return test_pattern(sectors, seed); }
     void fill_ram(int i, Sector sector, Sector sectors, unsigned char seed) {
         auto buf = pattern(sectors, seed);
         ram(i).write_now(sector, buf.data(), buf.size());

@@ -17,6 +17,7 @@
 #include "emu/io/memory_disk.hpp"
 #include "emu/util/clock.hpp"
 #include "emu/util/rng.hpp"
+#include "tests/io/pending_bio.hpp"
 
 namespace dmemu::emu::testing {
 
@@ -46,12 +47,7 @@ protected:
         return id.value_or(0);
     }
 
-    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) {
-        std::vector<std::byte> buf(sectors * kSectorSize);
-        for (std::size_t k = 0; k < buf.size(); ++k)
-            buf[k] = std::byte(static_cast<unsigned char>(seed + k * 7));
-        return buf;
-    }
+    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) { return test_pattern(sectors, seed); }
     std::vector<std::byte> on_media(Sector sector, Sector sectors) const {
         std::vector<std::byte> out(sectors * kSectorSize);
         media_->read_now(sector, out.data(), out.size());
@@ -62,28 +58,10 @@ protected:
         media_->write_now(sector, buf.data(), buf.size());
     }
 
-    struct Pending {
-        std::vector<std::byte> buf;
-        std::optional<int> err;
-        TimePoint at{};
-    };
+    using Pending = PendingBio;
     std::shared_ptr<Pending> submit(BioOp op, Sector sector, Sector sectors, unsigned char seed = 0,
                                     bool fua = false) {
-        auto p = std::make_shared<Pending>();
-        p->buf = op == BioOp::write ? pattern(sectors, seed)
-                                    : std::vector<std::byte>(sectors * kSectorSize);
-        Bio bio;
-        bio.op = op;
-        bio.sector = sector;
-        bio.sectors = op == BioOp::flush ? 0 : sectors;
-        bio.data = op == BioOp::flush ? nullptr : p->buf.data();
-        bio.fua = fua;
-        bio.done = [this, p](int err) {
-            p->err = err;
-            p->at = clock_->now();
-        };
-        disk_->submit(std::move(bio));
-        return p;
+        return submit_pending(*disk_, *clock_, op, sector, sectors, seed, fua);
     }
     // Submits and runs until idle (moving virtual time as far as needed); returns the error.
     int io(BioOp op, Sector sector, Sector sectors, std::vector<std::byte>* buf = nullptr,

@@ -68,29 +68,10 @@ protected:
         return *md;
     }
 
-    // A bio in flight: its buffer, and once done its error and the virtual time it completed.
-    struct Pending {
-        std::vector<std::byte> buf;
-        std::optional<int> err;
-        TimePoint at{};
-    };
+    using Pending = PendingBio;
     std::shared_ptr<Pending> submit(const std::string& name, BioOp op, Sector sector,
                                     Sector sectors, unsigned char seed = 0, bool fua = false) {
-        auto p = std::make_shared<Pending>();
-        p->buf = op == BioOp::write ? pattern(sectors, seed)
-                                    : std::vector<std::byte>(sectors * kSectorSize);
-        Bio bio;
-        bio.op = op;
-        bio.sector = sector;
-        bio.sectors = op == BioOp::flush ? 0 : sectors;
-        bio.data = op == BioOp::flush ? nullptr : p->buf.data();
-        bio.fua = fua;
-        bio.done = [this, p](int err) {
-            p->err = err;
-            p->at = clock_.now();
-        };
-        dev(name).submit(std::move(bio));
-        return p;
+        return submit_pending(dev(name), clock_, op, sector, sectors, seed, fua);
     }
     // Submits and runs the loop (without moving time) until the bio is done; returns its error.
     int io_now(const std::string& name, BioOp op, Sector sector, Sector sectors,
