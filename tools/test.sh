@@ -22,6 +22,36 @@ configure "$root/normal"
 ninja -C "$root/normal" -j "$jobs"
 meson test -C "$root/normal" --print-errorlogs --num-processes "$jobs"
 
+# ---- FUSE suite as an unprivileged user (issue #4, owned by the FUSE front end) ----------------
+# When run as root (CI), the FUSE suite runs once more as a user with no privileges, so CI proves
+# the no-root path: mounts through the setuid fusermount3, dead-mount cleanup with fusermount3 -u.
+# DMEMU_EXPECT_UNPRIVILEGED=1 makes every FUSE test check that it really is unprivileged (and
+# fail rather than skip). The test binary and the programs it drives are copied into a TMPDIR the
+# user owns, so the checkout's permissions do not matter.
+if [ "$(id -u)" -eq 0 ]; then
+  echo "== FUSE suite as an unprivileged user (dmemu-ci) =="
+  id -u dmemu-ci >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin dmemu-ci
+  # Unprivileged mounts go through fusermount3, which Debian installs setuid root; some container
+  # images strip setuid bits. /dev/fuse must be rw for everyone (Debian: 0666).
+  fusermount=$(command -v fusermount3)
+  [ -u "$fusermount" ] || { echo "setuid bit missing on $fusermount: restoring it"; chmod u+s "$fusermount"; }
+  [ "$(stat -c %a /dev/fuse 2>/dev/null)" = 666 ] || chmod 0666 /dev/fuse 2>/dev/null || true
+  unpriv_tmp=$(mktemp -d /tmp/dmemu-ci.XXXXXX)
+  cp "$root/normal/tests/frontend/frontend_tests" "$root/normal/tools/dmemu" \
+     "$root/normal/tools/dmemu-setup" "$unpriv_tmp/"
+  chown -R dmemu-ci: "$unpriv_tmp"
+  unpriv_rc=0
+  runuser -u dmemu-ci -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/home/dmemu-ci TMPDIR="$unpriv_tmp" CI="${CI:-}" DMEMU_EXPECT_UNPRIVILEGED=1 \
+    DMEMU_BIN="$unpriv_tmp/dmemu" DMEMU_SETUP_BIN="$unpriv_tmp/dmemu-setup" \
+    "$unpriv_tmp/frontend_tests" --gtest_brief=1 || unpriv_rc=$?
+  rm -rf --one-file-system "$unpriv_tmp" 2>/dev/null || true
+  [ "$unpriv_rc" -eq 0 ] || { echo "FUSE suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
+else
+  echo "== FUSE suite as an unprivileged user: this run is already unprivileged =="
+fi
+# ---- end of the unprivileged FUSE section ------------------------------------------------------
+
 echo "== ASan+UBSan build (gcc) =="
 configure "$root/asan" -Db_sanitize=address,undefined -Dbuildtype=debug
 ninja -C "$root/asan" -j "$jobs"
@@ -38,8 +68,21 @@ if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then
     corpus=$(mktemp -d)
     cp -r tests/fuzz/corpus/"$name"/. "$corpus"/ 2>/dev/null || true
     echo "-- $name"
-    "$f" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
-    rm -rf "$corpus"
+    log=$(mktemp)
+    fuzz_rc=0
+    "$f" -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix="$corpus/../$name-" \
+      "$corpus" >"$log" 2>&1 || fuzz_rc=$?
+    if [ "$fuzz_rc" -ne 0 ]; then
+      # Show why (the property message, the sanitizer report) and the input that broke it.
+      echo "$name failed (exit $fuzz_rc):" >&2
+      grep -v '^\[20' "$log" | tail -n 60 >&2
+      for crash in "$corpus"/../"$name"-*; do
+        [ -f "$crash" ] && { echo "input $crash (base64):" >&2; base64 -w0 "$crash" >&2; echo >&2; }
+      done
+      exit 1
+    fi
+    tail -n 3 "$log"
+    rm -rf "$corpus" "$log"
   done
 fi
 echo "== all stages passed in $(( $(date +%s) - start )) s (suites of the normal and the ASan+UBSan builds) =="

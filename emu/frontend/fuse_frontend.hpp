@@ -1,22 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The FUSE front end: every device of a DeviceMapper as a regular file under one mount point,
-// served by the libfuse3 low-level API on libfuse's own worker threads.
+// served with the libfuse3 low-level API on the DeviceMapper's own loop.
 //
 //   MOUNT/mapper/NAME   each mapped device (listed once it has a live table)
 //   MOUNT/disks/NAME    each disk
 //
-// Threads: FUSE workers never touch emulator state. Each request posts its work to the
-// DeviceMapper's io_context and waits for the completion, then replies from the worker.
-// mount() and unmount() may be called from any thread except that unmount() must not run on
-// the loop thread while a write to a device is in flight there (the write's data is FUSE's own
-// buffer, so the worker waits for the Bio to complete). See docs/fuse.md.
+// Threads: the session is served on the DeviceMapper's io_context (SessionReader): requests
+// are read, handled and answered on the loop, so no emulator state is shared with another
+// thread. mount() may be called from any thread. unmount() may be called on the loop thread,
+// from another thread while the loop runs, or after the loop stopped; it answers EIO to
+// whatever is still pending (I/O held by a suspended device). See docs/fuse.md.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
-#include <thread>
-
-#include <boost/asio/io_context.hpp>
 
 struct fuse_session;
 
@@ -24,11 +22,13 @@ namespace dmemu::emu {
 
 class DeviceMapper;
 struct FuseState;
+class SessionReader;
 
 class FuseFrontend {
 public:
     // Mounts at `mountpoint` (an existing, empty directory that is not a mount point). On failure
-    // returns nullptr and sets *error ("fuse: ..."). Needs no running loop: requests wait for it.
+    // returns nullptr and sets *error ("fuse: ..."). Needs no running loop: requests wait for it
+    // (so the loop thread must never touch the mount itself).
     static std::unique_ptr<FuseFrontend> mount(DeviceMapper& dm, boost::asio::io_context& loop,
                                                std::string mountpoint, std::string* error);
     // Whether this process can mount FUSE file systems; when not, *why says what is missing.
@@ -38,7 +38,7 @@ public:
     FuseFrontend(const FuseFrontend&) = delete;
     FuseFrontend& operator=(const FuseFrontend&) = delete;
 
-    // Stops serving, unmounts, joins the worker threads. Idempotent.
+    // Stops serving, answers pending requests EIO, unmounts. Idempotent.
     void unmount();
     const std::string& mountpoint() const { return mountpoint_; }
 
@@ -48,7 +48,7 @@ private:
     std::string mountpoint_;
     std::shared_ptr<FuseState> state_;  // the session's userdata
     fuse_session* session_ = nullptr;
-    std::thread loop_thread_;  // runs fuse_session_loop_mt, which starts the workers
+    std::shared_ptr<SessionReader> reader_;  // serves the session on the loop
     bool mounted_ = false;
 };
 

@@ -56,8 +56,7 @@ void rmw_write_cover(const std::shared_ptr<RmwWrite>& w) {
     w->dev.submit(std::move(bio));
 }
 
-void rmw_read_edge(const std::shared_ptr<RmwWrite>& w, std::uint64_t index,
-                   const std::byte* data) {
+void rmw_read_edge(const std::shared_ptr<RmwWrite>& w, std::uint64_t index, const std::byte* data) {
     Bio bio;
     bio.op = BioOp::read;
     bio.sector = w->span.sector + index;

@@ -13,11 +13,11 @@
 // refuses unaligned I/O instead).
 #pragma once
 
-#include "emu/io/block_device.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+
+#include "emu/io/block_device.hpp"
 
 namespace dmemu::emu {
 

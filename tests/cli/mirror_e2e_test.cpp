@@ -164,7 +164,7 @@ TEST_F(DaemonE2E, FioVerifyOnAMirrorBlockFileAndLegsIdentical) {
     // Random 4 KiB writes while resync may still run, then a full verify pass.
     const std::string fio = "fio --name=mirror --filename=" + dev +
                             " --rw=randwrite --bs=4k --size=16M --ioengine=psync --direct=1"
-                            " --verify=crc32c --do_verify=1 --verify_fatal=1 --numjobs=1"
+                            " --verify=crc32c --do_verify=1 --verify_fatal=1 --numjobs=1 --verify_state_save=0"
                             " --output=" + dir_ + "/fio.out >/dev/null 2>&1";
     const int rc = std::system(fio.c_str());
     EXPECT_EQ(WEXITSTATUS(rc), 0) << slurp(dir_ + "/fio.out");

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/frontend/sector_io.hpp"
 
-#include "emu/io/memory_disk.hpp"
+#include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <gtest/gtest.h>
-
 #include <cerrno>
 #include <numeric>
 #include <vector>
+
+#include "emu/io/memory_disk.hpp"
 
 namespace dmemu::emu {
 namespace {
@@ -29,8 +29,9 @@ protected:
     Result write(std::uint64_t off, const std::vector<std::byte>& data) {
         Result r;
         asio::post(ctx, [&] {
-            write_bytes(disk, off, data.data(), data.size(),
-                        [&](int e, std::size_t n) { r = {e, n}; });
+            write_bytes(disk, off, data.data(), data.size(), [&](int e, std::size_t n) {
+                r = {e, n};
+            });
         });
         ctx.restart();
         ctx.run();

@@ -11,6 +11,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+
+#include "emu/frontend/fuse_frontend.hpp"
+#include "emu/frontend/mountpoint.hpp"
 
 namespace dmemu::daemon {
 
@@ -47,7 +51,48 @@ int acquire_daemon_lock(const DaemonPaths& paths, std::string* error) {
         }
         return -1;
     }
+    if (!claim_mountpoint(paths, error)) {
+        ::close(fd);
+        return -1;
+    }
     return fd;
+}
+
+bool claim_mountpoint(const DaemonPaths& paths, std::string* error) {
+    emu::MountpointProbe probe = emu::probe_mountpoint(paths.mnt);
+    if (probe.state == emu::MountpointState::dead_fuse) {
+        if (!emu::unmount_dead_fuse(paths.mnt, error)) return false;
+        std::cerr << fmt::format(
+            "dmemu: unmounted the dead FUSE mount at {} (a daemon died "
+            "without unmounting)\n",
+            paths.mnt);
+        probe = emu::probe_mountpoint(paths.mnt);
+    }
+    if (probe.state == emu::MountpointState::unusable) {
+        std::error_code ec;
+        std::filesystem::create_directory(paths.mnt, ec);
+        probe = emu::probe_mountpoint(paths.mnt);
+    }
+    switch (probe.state) {
+        case emu::MountpointState::free:
+            break;
+        case emu::MountpointState::mounted:
+            *error = fmt::format(
+                "{} is in use: a file system ({}) is mounted there; unmount it "
+                "or use another directory",
+                paths.mnt, probe.fstype.empty() ? "unknown type" : probe.fstype);
+            return false;
+        case emu::MountpointState::dead_fuse:
+        case emu::MountpointState::unusable:
+            *error =
+                fmt::format("cannot use {}: {}", paths.mnt,
+                            probe.why.empty() ? "a dead FUSE mount is still there" : probe.why);
+            return false;
+    }
+    if (std::string why; !emu::FuseFrontend::fuse_usable(&why))
+        std::cerr << fmt::format("dmemu: warning: {}; devices will not appear under {}\n", why,
+                                 paths.mnt);
+    return true;
 }
 
 bool daemon_running(const DaemonPaths& paths) {

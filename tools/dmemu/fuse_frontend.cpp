@@ -3,12 +3,12 @@
 // handle. Without a usable /dev/fuse the daemon keeps running without a mount and says why.
 #include "tools/dmemu/fuse_frontend.hpp"
 
-#include "emu/frontend/fuse_frontend.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <system_error>
+
+#include "emu/frontend/fuse_frontend.hpp"
 
 namespace dmemu::daemon {
 

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The FUSE session's userdata: which inode is which device, the open files, and the requests
+// not yet answered.
+//
+// Inodes: 1 is the root, 2 `mapper`, 3 `disks`; devices get numbers from 16 up, kept for as long
+// as the device exists (a rename keeps it), never reused.
+//
+// Threads: everything here belongs to the loop thread (the DeviceMapper's io_context), where
+// the SessionReader runs the handlers; `replies_` and `buffers_` are thread safe because
+// unmount() answers pending requests from another thread.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "emu/frontend/io_buffer.hpp"
+#include "emu/frontend/pending_replies.hpp"
+
+namespace dmemu::emu {
+
+class BlockDevice;
+class DeviceMapper;
+class MappedDevice;
+struct DeviceEvent;
+
+// fuse_ino_t without the libfuse header.
+using FuseIno = std::uint64_t;
+inline constexpr FuseIno kRootIno = 1;  // FUSE_ROOT_ID
+inline constexpr FuseIno kMapperIno = 2;
+inline constexpr FuseIno kDisksIno = 3;
+inline constexpr FuseIno kFirstDeviceIno = 16;
+
+struct FuseState : std::enable_shared_from_this<FuseState> {
+    // What a device inode names. A mapped device is held weakly: the inode does not keep a
+    // removed device alive.
+    struct Node {
+        bool is_disk = false;
+        std::weak_ptr<MappedDevice> md;
+        std::string disk_name;
+        const BlockDevice* disk = nullptr;
+    };
+    // An open file, behind the FUSE file handle. Created and destroyed on the loop (the last
+    // reference to a removed MappedDevice must drop there).
+    struct OpenFile {
+        std::shared_ptr<MappedDevice> md;
+        BlockDevice* disk = nullptr;
+        std::string disk_name;
+        BlockDevice& dev() const;
+    };
+
+    FuseState(DeviceMapper& dm, boost::asio::io_context& loop);
+    // Files whose RELEASE never ran (the kernel sends it asynchronously; the loop may have
+    // stopped first) are freed with the state.
+    ~FuseState();
+
+    // Loop thread only.
+    FuseIno ino_for(const std::shared_ptr<MappedDevice>& md);
+    FuseIno ino_for_disk(const std::string& name, const BlockDevice* dev);
+    // The device behind `ino`, or -ENOENT when it is gone.
+    int resolve(FuseIno ino, std::shared_ptr<MappedDevice>* md, std::string* disk_name,
+                BlockDevice** disk);
+    int attr_of(FuseIno ino, struct stat* st);
+    void fill_dir_attr(FuseIno ino, struct stat* st) const;
+    void on_event(const DeviceEvent& ev);
+    OpenFile* open_file(std::shared_ptr<MappedDevice> md, BlockDevice* disk, std::string disk_name);
+    void close_file(OpenFile* f);
+
+    DeviceMapper& dm_;               // loop only
+    boost::asio::io_context& loop_;  // thread safe (post)
+    const uid_t uid_;
+    const gid_t gid_;
+    const std::shared_ptr<PendingReplies> replies_ = std::make_shared<PendingReplies>();
+    IoBufferPool buffers_;  // thread safe
+    // The buffer the SessionReader reads requests into (loop only). A large write takes it as
+    // its data rather than copying; the reader then takes a fresh one.
+    IoBuffer receiving_;
+
+private:
+    std::map<FuseIno, Node> nodes_;
+    std::map<const void*, FuseIno> ino_of_;
+    FuseIno next_ino_ = kFirstDeviceIno;
+    std::unordered_set<OpenFile*> open_files_;
+};
+
+}  // namespace dmemu::emu

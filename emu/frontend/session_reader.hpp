@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Serves a FUSE session on the emulator's loop: waits for /dev/fuse to be readable, reads the
+// queued requests (non-blocking) and processes each one right there, so a request reaches the
+// DeviceMapper with no thread hand-off and its answer leaves from the loop when its work
+// completes. (A pool of libfuse worker threads that posted every request to the loop spent most
+// of its time waking threads: docs/fuse.md, "Performance".)
+//
+// Each request is read into a pooled buffer; a large write keeps that buffer as its data (no
+// copy), and the next request is read into a fresh one.
+//
+// Threads: everything on the loop; start() and stop() may be called from any thread.
+#pragma once
+
+// clang-format off
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+// clang-format on
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <memory>
+
+struct fuse_session;
+
+namespace dmemu::emu {
+
+struct FuseState;
+
+class SessionReader : public std::enable_shared_from_this<SessionReader> {
+public:
+    // `se` is mounted; it must outlive the reader's stop().
+    SessionReader(fuse_session* se, std::shared_ptr<FuseState> state);
+    void start();
+    // Stops reading; once it returns the loop no longer uses the session. On the loop thread,
+    // or when the loop has stopped, at once; from another thread it posts to the loop and
+    // waits, so the loop must be running (a loop never run yet would make it wait for ever).
+    // Requests left in /dev/fuse are failed by the unmount.
+    void stop();
+
+private:
+    void wait_readable();
+    void read_batch();
+    void stop_on_loop();
+
+    fuse_session* se_;
+    std::shared_ptr<FuseState> state_;
+    boost::asio::posix::stream_descriptor readable_;  // a dup of the session fd, for epoll only
+    bool stopped_ = false;                            // loop only
+};
+
+}  // namespace dmemu::emu
