@@ -3,6 +3,7 @@
 //
 //   dmemu start DIR [--foreground] [--dm-major N] [--log-level LEVEL] [--seed N] [--ulogd PATH]
 //   dmemu stop DIR [--timeout SECONDS]
+//   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/scenario/commands.hpp)
 //
 // `start` creates DIR if needed, refuses when a daemon is live there, and serves
 // DIR/control.sock (dmemu-setup talks to it). Without --foreground it detaches (fork, setsid,
@@ -20,6 +21,7 @@
 #include <iostream>
 
 #include "tools/dmemu/daemon.hpp"
+#include "tools/scenario/commands.hpp"
 
 namespace {
 
@@ -112,6 +114,7 @@ int start_detached(const DaemonOptions& opts, const DaemonPaths& paths) {
 int main(int argc, char** argv) {
     CLI::App app{"dmemu: a userspace emulator of the Linux device-mapper stack"};
     app.require_subcommand(1);
+    dmemu::scenario::ScenarioCommands scenario_commands(app);
 
     DaemonOptions opts;
     auto* start = app.add_subcommand("start", "start a daemon serving DIR/control.sock");
@@ -135,6 +138,7 @@ int main(int argc, char** argv) {
     stop->add_option("--timeout", timeout, "seconds to wait")->capture_default_str();
 
     CLI11_PARSE(app, argc, argv);
+    if (auto rc = scenario_commands.run_if_selected()) return *rc;
 
     if (*start) {
         std::error_code ec;

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/scenario/commands.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "tools/scenario/replay.hpp"
+#include "tools/scenario/runner.hpp"
+#include "tools/scenario/step_registry.hpp"
+#include "tools/scenario/sweep.hpp"
+#include "tools/scenario/units.hpp"
+
+namespace dmemu::scenario {
+
+namespace {
+const std::vector<std::string> kModes{"uuid+luid", "uuid", "uuid-first"};
+}
+
+ScenarioCommands::ScenarioCommands(CLI::App& app) {
+    run_ =
+        app.add_subcommand("run", "run a scenario file on the virtual clock (docs/scenarios.md)");
+    run_->add_option("FILE", file_, "the scenario (.scn)");
+    run_->add_option("--seed", seed_, "the seed of every random choice")->capture_default_str();
+    run_->add_option("--match", match_, "the log server's match mode")
+        ->check(CLI::IsMember(kModes))
+        ->capture_default_str();
+    run_->add_option("--trace", trace_, "write the trace (JSON lines) to this file");
+    run_->add_option("--replay", replay_, "re-run the run a trace recorded and diff the traces");
+    run_->add_flag("-v,--verbose", verbose_, "print every step and its outcome");
+
+    sweep_ = app.add_subcommand("sweep", "run a scenario for many seeds in parallel processes");
+    sweep_->add_option("FILE", file_, "the scenario (.scn)")->required();
+    sweep_->add_option("--seeds", seeds_, "seed range A..B (inclusive)")->required();
+    sweep_->add_option("--jobs", jobs_, "worker processes")->capture_default_str();
+    sweep_->add_option("--match", match_, "the log server's match mode")
+        ->check(CLI::IsMember(kModes))
+        ->capture_default_str();
+    sweep_->add_flag("--json", json_, "one JSON object per seed, then a summary, on stdout");
+    sweep_->add_flag("-q,--quiet", quiet_, "no progress on stderr");
+}
+
+std::optional<int> ScenarioCommands::run_if_selected() {
+    if (*run_) return run();
+    if (*sweep_) return sweep();
+    return std::nullopt;
+}
+
+int ScenarioCommands::run() {
+    if (!replay_.empty()) {
+        if (!file_.empty()) {
+            std::cerr << "dmemu: run: give a FILE or --replay TRACE, not both\n";
+            return 2;
+        }
+        return replay_trace(replay_, std::cout, std::cerr);
+    }
+    if (file_.empty()) {
+        std::cerr << "dmemu: run: a scenario FILE (or --replay TRACE) is required\n";
+        return 2;
+    }
+    logs::MatchMode match;
+    logs::parse_match_mode(match_, &match);
+    Scenario scenario;
+    try {
+        scenario = load_scenario(file_, builtin_step_registry());
+    } catch (const std::exception& e) {
+        std::cerr << "dmemu: " << e.what() << "\n";
+        return 2;
+    }
+    std::ofstream trace_out;
+    RunOptions options;
+    options.seed = seed_;
+    options.match = match;
+    if (!trace_.empty()) {
+        trace_out.open(trace_);
+        if (!trace_out) {
+            std::cerr << "dmemu: cannot write trace '" << trace_ << "'\n";
+            return 2;
+        }
+        options.trace = [&trace_out](const std::string& line) { trace_out << line << '\n'; };
+    }
+    if (verbose_)
+        options.on_step = [](const ScenarioStep& s, const StepResult& r) {
+            std::cout << fmt::format("{:>4} {} {}\n", s.line.at.line, r.ok ? "ok  " : "FAIL",
+                                     s.line.text);
+            if (!r.message.empty()) {
+                std::string m = r.message;
+                for (std::size_t p = 0; (p = m.find('\n', p)) != std::string::npos; p += 6)
+                    m.replace(p, 1, "\n     ");
+                std::cout << "       " << m << "\n";
+            }
+        };
+    // The seed and every knob first, so any output can be reproduced (VOPR style).
+    std::cout << fmt::format("seed={} match={} file={} {}\n", seed_, match_, file_, scenario.hash);
+    const RunResult result = run_scenario(scenario, options);
+    for (const auto& f : result.failures) std::cout << "FAILED " << f.str() << "\n";
+    if (!result.torn_down)
+        std::cout << "note: teardown did not finish: some I/O or dm operation stayed stuck\n";
+    if (!trace_.empty())
+        std::cout << "trace: " << trace_ << " (" << result.trace_lines << " lines)\n";
+    if (result.passed) {
+        std::cout << fmt::format("PASSED: {} steps\n", result.steps_run);
+        return 0;
+    }
+    std::cout << fmt::format("FAILED: {} of {} steps; replay: {}\n", result.failures.size(),
+                             result.steps_run, replay_command(file_, seed_, match));
+    return 1;
+}
+
+int ScenarioCommands::sweep() {
+    auto range = parse_seed_range(seeds_);
+    if (!range) {
+        std::cerr << "dmemu: sweep: --seeds: expected A..B with A <= B, got '" << seeds_ << "'\n";
+        return 2;
+    }
+    SweepOptions o;
+    o.file = file_;
+    o.first = range->first;
+    o.last = range->second;
+    o.jobs = std::max(1u, jobs_);
+    logs::parse_match_mode(match_, &o.match);
+    o.json = json_;
+    o.progress = !quiet_;
+    return scenario::sweep(o, std::cout, std::cerr);
+}
+
+}  // namespace dmemu::scenario

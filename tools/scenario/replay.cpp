@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/scenario/replay.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "tools/scenario/runner.hpp"
+#include "tools/scenario/step_registry.hpp"
+
+namespace dmemu::scenario {
+
+std::optional<TraceHeader> parse_trace_header(const std::string& first_line, std::string* error) {
+    try {
+        auto j = nlohmann::json::parse(first_line);
+        if (j.value("kind", "") != "run") {
+            *error = "the first line is not a \"run\" line";
+            return std::nullopt;
+        }
+        TraceHeader h;
+        h.file = j.at("file").get<std::string>();
+        h.hash = j.at("hash").get<std::string>();
+        h.seed = j.at("seed").get<std::uint64_t>();
+        if (!logs::parse_match_mode(j.at("match").get<std::string>(), &h.match)) {
+            *error = "unknown match mode " + j.at("match").dump();
+            return std::nullopt;
+        }
+        return h;
+    } catch (const std::exception& e) {
+        *error = std::string("cannot read the run line: ") + e.what();
+        return std::nullopt;
+    }
+}
+
+std::optional<Divergence> first_divergence(const std::vector<std::string>& recorded,
+                                           const std::vector<std::string>& replayed) {
+    const std::size_t n = std::max(recorded.size(), replayed.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        std::optional<std::string> a, b;
+        if (i < recorded.size()) a = recorded[i];
+        if (i < replayed.size()) b = replayed[i];
+        if (a != b) return Divergence{i + 1, a, b};
+    }
+    return std::nullopt;
+}
+
+int replay_trace(const std::string& trace_path, std::ostream& out, std::ostream& err) {
+    std::ifstream in(trace_path);
+    if (!in) {
+        err << "dmemu: cannot read trace '" << trace_path << "'\n";
+        return 2;
+    }
+    std::vector<std::string> recorded;
+    for (std::string line; std::getline(in, line);) recorded.push_back(line);
+    std::string error;
+    auto header = recorded.empty() ? std::nullopt : parse_trace_header(recorded.front(), &error);
+    if (!header) {
+        err << "dmemu: " << trace_path
+            << ": not a scenario trace: " << (recorded.empty() ? "it is empty" : error) << "\n";
+        return 2;
+    }
+    Scenario scenario;
+    try {
+        scenario = load_scenario(header->file, builtin_step_registry());
+    } catch (const std::exception& e) {
+        err << "dmemu: " << e.what() << "\n";
+        return 2;
+    }
+    out << "replay: " << replay_command(header->file, header->seed, header->match) << "\n";
+    if (scenario.hash != header->hash)
+        out << "note: " << header->file << " changed since the trace was recorded (" << header->hash
+            << " then, " << scenario.hash << " now)\n";
+    std::vector<std::string> replayed;
+    RunOptions options;
+    options.seed = header->seed;
+    options.match = header->match;
+    options.trace = [&replayed](const std::string& line) { replayed.push_back(line); };
+    run_scenario(scenario, options);
+    auto d = first_divergence(recorded, replayed);
+    if (!d) {
+        out << "identical: " << recorded.size() << " lines\n";
+        return 0;
+    }
+    out << "first divergence at line " << d->line << ":\n"
+        << "  recorded: " << d->recorded.value_or("(the recorded trace ended)") << "\n"
+        << "  replayed: " << d->replayed.value_or("(the replayed trace ended)") << "\n";
+    return 1;
+}
+
+}  // namespace dmemu::scenario
