@@ -2,6 +2,7 @@
 #include "emu/core/device_mapper.hpp"
 
 #include "emu/core/target_args.hpp"
+#include "emu/faults/faulty_disk.hpp"
 #include "emu/io/file_disk.hpp"
 #include "emu/io/memory_disk.hpp"
 #include "emu/util/kernel_log.hpp"
@@ -116,6 +117,10 @@ asio::awaitable<DmReply> DeviceMapper::ioctl(DmRequest req) {
         case DmCommand::disk_list: co_return disk_list();
         case DmCommand::disk_remove: co_return disk_remove(req);
         case DmCommand::dmesg: co_return dmesg(req);
+        case DmCommand::fault_add: co_return fault_add(req);
+        case DmCommand::fault_list: co_return fault_list(req);
+        case DmCommand::fault_remove: co_return fault_remove(req);
+        case DmCommand::fault_clear: co_return fault_clear(req);
     }
     co_return error_reply(-EINVAL);
 }
@@ -126,6 +131,10 @@ std::shared_ptr<MappedDevice> DeviceMapper::find_mapped(std::string_view name) c
 }
 
 BlockDevice* DeviceMapper::find_disk(std::string_view name) const {
+    return find_faulty_disk(name);
+}
+
+FaultyDisk* DeviceMapper::find_faulty_disk(std::string_view name) const {
     auto it = disks_.find(std::string(name));
     return it == disks_.end() ? nullptr : it->second->dev.get();
 }
@@ -529,19 +538,40 @@ DmReply DeviceMapper::list_versions() const {
 }
 
 DmReply DeviceMapper::disk_add(const DmRequest& req) {
-    if (req.name.empty() || req.name.find('/') != std::string::npos || req.name.size() > kNameMax) {
-        DmReply r = error_reply(-EINVAL);
-        r.detail = "disk: invalid name '" + req.name + "'";
+    std::unique_ptr<BlockDevice> media;
+    try {
+        if (!req.file.empty())
+            media = std::make_unique<FileDisk>(ctx_, req.file, req.size_sectors);
+        else if (req.size_sectors > 0)
+            media = std::make_unique<MemoryDisk>(ctx_, req.size_sectors);
+        else {
+            DmReply r = error_reply(-EINVAL);
+            r.detail = "disk: a size or a file is required";
+            return r;
+        }
+    } catch (const std::system_error& e) {
+        DmReply r = error_reply(-e.code().value());
+        r.detail = std::string("disk: ") + e.what();
         return r;
     }
-    if (disks_.count(req.name) != 0) {
+    return adopt_disk(req.name, req.devt, req.file, std::move(media));
+}
+
+DmReply DeviceMapper::adopt_disk(std::string name, std::optional<DevT> wanted, std::string file,
+                                 std::unique_ptr<BlockDevice> media) {
+    if (name.empty() || name.find('/') != std::string::npos || name.size() > kNameMax) {
+        DmReply r = error_reply(-EINVAL);
+        r.detail = "disk: invalid name '" + name + "'";
+        return r;
+    }
+    if (disks_.count(name) != 0) {
         DmReply r = error_reply(-EEXIST);
-        r.detail = "disk: '" + req.name + "' already exists";
+        r.detail = "disk: '" + name + "' already exists";
         return r;
     }
     DevT devt;
-    if (req.devt) {
-        devt = *req.devt;
+    if (wanted) {
+        devt = *wanted;
         auto clash = [&] {
             for (const auto& [n, d] : disks_)
                 if (d->devt == devt) return true;
@@ -564,26 +594,15 @@ DmReply DeviceMapper::disk_add(const DmRequest& req) {
         }
     }
     auto disk = std::make_unique<Disk>();
-    disk->name = req.name;
+    disk->name = name;
     disk->devt = devt;
-    disk->file = req.file;
-    try {
-        if (!req.file.empty())
-            disk->dev = std::make_unique<FileDisk>(ctx_, req.file, req.size_sectors);
-        else if (req.size_sectors > 0)
-            disk->dev = std::make_unique<MemoryDisk>(ctx_, req.size_sectors);
-        else {
-            DmReply r = error_reply(-EINVAL);
-            r.detail = "disk: a size or a file is required";
-            return r;
-        }
-    } catch (const std::system_error& e) {
-        DmReply r = error_reply(-e.code().value());
-        r.detail = std::string("disk: ") + e.what();
-        return r;
-    }
-    disks_.emplace(req.name, std::move(disk));
-    notify({DeviceEvent::Kind::disk_added, req.name, {}});
+    disk->file = std::move(file);
+    disk->dev = std::make_unique<FaultyDisk>(name, std::move(media), clock_, rng_);
+    // A fault that fires is an event worth a line in the daemon's log, as a kernel would print
+    // an I/O error (scenarios trace them through their own subscription).
+    disk->dev->subscribe([](const FaultEvent& e) { spdlog::info("fault: {}", to_string(e)); });
+    disks_.emplace(name, std::move(disk));
+    notify({DeviceEvent::Kind::disk_added, name, {}});
     return disk_list();
 }
 

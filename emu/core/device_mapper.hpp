@@ -28,6 +28,7 @@
 namespace dmemu::emu {
 
 class Clock;
+class FaultyDisk;
 class KernelLog;
 class Rng;
 
@@ -58,6 +59,12 @@ public:
     // Direct access for front ends and tests (on the loop thread).
     std::shared_ptr<MappedDevice> find_mapped(std::string_view name) const;
     BlockDevice* find_disk(std::string_view name) const;
+    // Every disk is a FaultyDisk over its media (a pass-through until a fault is added).
+    FaultyDisk* find_faulty_disk(std::string_view name) const;
+    // A disk over existing media (a scenario restarting from what survived a power cut): what
+    // disk_add does once it has made the media. Returns disk_add's reply.
+    DmReply adopt_disk(std::string name, std::optional<DevT> devt, std::string file,
+                       std::unique_ptr<BlockDevice> media);
     std::vector<std::string> mapped_names() const;
     std::vector<std::string> disk_names() const;
     void subscribe(std::function<void(const DeviceEvent&)> fn) { observers_.push_back(std::move(fn)); }
@@ -79,7 +86,7 @@ private:
         std::string name;
         DevT devt;
         std::string file;
-        std::unique_ptr<BlockDevice> dev;
+        std::unique_ptr<FaultyDisk> dev;
         std::uint32_t open_count = 0;
     };
     class TableEnv;
@@ -100,6 +107,13 @@ private:
     DmReply list_devices() const;
     DmReply list_versions() const;
     DmReply disk_add(const DmRequest& req);
+    // disk_faults.cpp:
+    DmReply fault_add(const DmRequest& req);
+    DmReply fault_list(const DmRequest& req) const;
+    DmReply fault_remove(const DmRequest& req);
+    DmReply fault_clear(const DmRequest& req);
+    // The disks a fault request names: one, or all when the name is empty (`all_when_empty`).
+    std::vector<Disk*> fault_targets(const DmRequest& req, bool all_when_empty, DmReply* error) const;
     DmReply disk_list() const;
     DmReply disk_remove(const DmRequest& req);
     DmReply dmesg(const DmRequest& req) const;

@@ -8,7 +8,7 @@ namespace dmemu::emu {
 
 namespace {
 
-constexpr std::array<std::pair<DmCommand, const char*>, 18> kNames{{
+constexpr std::array<std::pair<DmCommand, const char*>, 22> kNames{{
     {DmCommand::version, "version"},
     {DmCommand::remove_all, "remove_all"},
     {DmCommand::list_devices, "list_devices"},
@@ -27,6 +27,10 @@ constexpr std::array<std::pair<DmCommand, const char*>, 18> kNames{{
     {DmCommand::disk_list, "disk_list"},
     {DmCommand::disk_remove, "disk_remove"},
     {DmCommand::dmesg, "dmesg"},
+    {DmCommand::fault_add, "fault_add"},
+    {DmCommand::fault_list, "fault_list"},
+    {DmCommand::fault_remove, "fault_remove"},
+    {DmCommand::fault_clear, "fault_clear"},
 }};
 
 }  // namespace

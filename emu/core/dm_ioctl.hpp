@@ -37,6 +37,10 @@ enum class DmCommand {
     disk_list,
     disk_remove,
     dmesg,          // kernel log lines after `after_seq`
+    fault_add,      // a block fault on disk `name`: spec in `message` (emu/faults, docs/faults.md)
+    fault_list,     // the faults of disk `name`, or of every disk when `name` is empty
+    fault_remove,   // fault `fault_id` of disk `name`
+    fault_clear,    // every fault of disk `name`, or of every disk when `name` is empty
 };
 
 const char* to_string(DmCommand c);
@@ -70,6 +74,8 @@ struct DmRequest {
     std::string file;
     // dmesg:
     std::uint64_t after_seq = 0;
+    // fault_remove:
+    std::uint64_t fault_id = 0;
 };
 
 // struct dm_ioctl's device fields, as DM_DEV_STATUS fills them.
@@ -115,6 +121,14 @@ struct DmDiskEntry {
     std::uint32_t open_count = 0;
 };
 
+struct DmFaultEntry {
+    std::string disk;
+    std::uint64_t id = 0;
+    std::string kind;
+    std::string spec;  // as given
+    std::uint64_t fired = 0;
+};
+
 struct DmKernelLine {
     std::uint64_t seq = 0;
     std::string text;
@@ -131,6 +145,7 @@ struct DmReply {
     std::string message_output;          // target_msg (DM_DATA_OUT)
     std::vector<DmDiskEntry> disks;
     std::vector<DmKernelLine> kernel_lines;
+    std::vector<DmFaultEntry> faults;    // fault_list; fault_add: the fault installed
     std::string detail;                  // our own errors (disk_add on a bad path): what went wrong
 };
 

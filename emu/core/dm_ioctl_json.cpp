@@ -54,7 +54,7 @@ json to_json(const DmRequest& r) {
            {"nolockfs", r.nolockfs},   {"targets", targets},
            {"sector", r.sector},       {"message", r.message},
            {"size_sectors", r.size_sectors}, {"file", r.file},
-           {"after_seq", r.after_seq}};
+           {"after_seq", r.after_seq}, {"fault_id", r.fault_id}};
     if (r.devt) j["devt"] = devt_json(*r.devt);
     return j;
 }
@@ -85,6 +85,7 @@ DmRequest request_from_json(const json& j) {
     r.size_sectors = j.value("size_sectors", Sector{0});
     r.file = j.value("file", std::string());
     r.after_seq = j.value("after_seq", std::uint64_t{0});
+    r.fault_id = j.value("fault_id", std::uint64_t{0});
     return r;
 }
 
@@ -105,10 +106,15 @@ json to_json(const DmReply& r) {
                          {"file", d.file}, {"open_count", d.open_count}});
     json lines = json::array();
     for (const auto& l : r.kernel_lines) lines.push_back({{"seq", l.seq}, {"text", l.text}});
+    json faults = json::array();
+    for (const auto& f : r.faults)
+        faults.push_back({{"disk", f.disk}, {"id", f.id}, {"kind", f.kind}, {"spec", f.spec},
+                          {"fired", f.fired}});
     return json{{"error", r.error},       {"info", info_json(r.info)}, {"targets", targets},
                 {"deps", deps},           {"names", names},           {"versions", versions},
                 {"driver_version", r.driver_version}, {"message_output", r.message_output},
-                {"disks", disks},         {"kernel_lines", lines},    {"detail", r.detail}};
+                {"disks", disks},         {"kernel_lines", lines},    {"detail", r.detail},
+                {"faults", faults}};
 }
 
 DmReply reply_from_json(const json& j) {
@@ -134,6 +140,11 @@ DmReply reply_from_json(const json& j) {
     for (const auto& l : j.at("kernel_lines"))
         r.kernel_lines.push_back({l.at("seq").get<std::uint64_t>(), l.at("text").get<std::string>()});
     r.detail = j.at("detail").get<std::string>();
+    if (j.contains("faults"))
+        for (const auto& f : j.at("faults"))
+            r.faults.push_back({f.at("disk").get<std::string>(), f.at("id").get<std::uint64_t>(),
+                                f.at("kind").get<std::string>(), f.at("spec").get<std::string>(),
+                                f.at("fired").get<std::uint64_t>()});
     return r;
 }
 

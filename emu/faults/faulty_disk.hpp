@@ -66,6 +66,8 @@ public:
     FaultyDisk& operator=(const FaultyDisk&) = delete;
 
     const std::string& name() const { return name_; }
+    // The disk under the faults (tests read it directly); valid until power_cut() hands it over.
+    BlockDevice& media() const { return *media_; }
 
     // Parses and installs a fault ("eio sectors=100-199 op=write"); on a bad spec installs
     // nothing, returns nullopt and sets *error ("fault: ...").

@@ -2,6 +2,7 @@
 // Bios through tables: routing, splitting, stacking, suspend holding I/O, read-only.
 #include "core_fixture.hpp"
 
+#include "emu/faults/faulty_disk.hpp"
 #include "emu/io/memory_disk.hpp"
 
 #include <cerrno>
@@ -31,7 +32,9 @@ protected:
         bio.done = [result](int err) { *result = err; };
         dev.submit(std::move(bio));
     }
-    MemoryDisk& disk(const char* name) { return *static_cast<MemoryDisk*>(dm_.find_disk(name)); }
+    MemoryDisk& disk(const char* name) {
+        return dynamic_cast<MemoryDisk&>(dm_.find_faulty_disk(name)->media());
+    }
     std::vector<std::byte> disk_bytes(const char* name, Sector s, std::size_t sectors) {
         std::vector<std::byte> b(sectors * kSectorSize);
         disk(name).read_now(s, b.data(), b.size());

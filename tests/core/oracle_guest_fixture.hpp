@@ -4,6 +4,7 @@
 // Helpers reach the RAM disks directly. Shared by the mirror and target suites.
 #pragma once
 
+#include "emu/faults/faulty_disk.hpp"
 #include "emu/io/memory_disk.hpp"
 #include "tests/core/core_fixture.hpp"
 #include "tests/io/pending_bio.hpp"
@@ -32,9 +33,9 @@ protected:
     DmReply remove(const std::string& name) { return simple(DmCommand::dev_remove, name); }
 
     MemoryDisk& ram(int i) {
-        auto* d = dynamic_cast<MemoryDisk*>(dm_.find_disk("ram" + std::to_string(i)));
+        FaultyDisk* d = dm_.find_faulty_disk("ram" + std::to_string(i));
         EXPECT_NE(d, nullptr);
-        return *d;
+        return dynamic_cast<MemoryDisk&>(d->media());
     }
     std::vector<std::byte> read_ram(int i, Sector sector, Sector sectors) {
         std::vector<std::byte> out(sectors * kSectorSize);
