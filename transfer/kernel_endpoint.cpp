@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
-#include <list>
 
 #include "transfer/kernel_reply.hpp"
 #include "transfer/turnstile.hpp"
@@ -29,19 +29,44 @@ struct KernelEndpoint::State {
     class Registration {
     public:
         Registration(State& state, Waiter& waiter) : state_(state), waiter_(&waiter) {
-            state_.waiters.push_front(waiter_);  // list_add: newest first
+            state_.waiters.push_back(waiter_);  // list_add: newest first, read from the back
         }
         ~Registration() { leave(); }
         Registration(const Registration&) = delete;
         Registration& operator=(const Registration&) = delete;
         void leave() {
-            if (waiter_) state_.waiters.remove(waiter_);
+            if (waiter_) std::erase(state_.waiters, waiter_);
             waiter_ = nullptr;
         }
 
     private:
         State& state_;
         Waiter* waiter_;
+    };
+
+    // A Sleep borrowed for one consult. Consults reuse them: building one costs allocations
+    // (its wait queue), and a consult needs one whether or not it ever times out.
+    class SleepLease {
+    public:
+        explicit SleepLease(State& state) : state_(state) {
+            if (state_.idle_sleeps.empty()) {
+                sleep_ = std::make_unique<emu::Sleep>(state_.clock);
+            } else {
+                sleep_ = std::move(state_.idle_sleeps.back());
+                state_.idle_sleeps.pop_back();
+            }
+        }
+        ~SleepLease() {
+            sleep_->cancel();  // what destroying it did: no timer outlives the consult
+            state_.idle_sleeps.push_back(std::move(sleep_));
+        }
+        SleepLease(const SleepLease&) = delete;
+        SleepLease& operator=(const SleepLease&) = delete;
+        emu::Sleep& get() { return *sleep_; }
+
+    private:
+        State& state_;
+        std::unique_ptr<emu::Sleep> sleep_;
     };
 
     State(emu::Clock& c, emu::KernelLog& l, Carrier& car, KernelEndpointOptions o)
@@ -58,8 +83,31 @@ struct KernelEndpoint::State {
     KernelEndpointOptions options;
     std::uint32_t seq;  // dm_ulog_seq
     Turnstile turnstile;
-    std::list<Waiter*> waiters;  // receiving_list
+    // receiving_list, oldest first (the kernel's list_add puts the newest at its head; we search
+    // from the back, which visits them in the kernel's order). A vector: no node per send.
+    std::vector<Waiter*> waiters;
+    std::vector<std::unique_ptr<emu::Sleep>> idle_sleeps;
+    // The buffer of the last reply, reused to encode the next request: with a carrier that hands
+    // over its buffers (in-process, socket), the steady state allocates no message buffers.
+    std::vector<std::byte> spare;
     bool closed = false;
+};
+
+// consult()'s arguments, copied into run()'s frame: the uuid and payload are bounded (longer
+// ones are refused), so fixed arrays hold them and a consult allocates nothing for them.
+struct KernelEndpoint::Arguments {
+    std::uint64_t luid;
+    UlogRequestType type;
+    std::size_t reply_capacity;
+    std::size_t uuid_size;  // the caller's, even when it exceeds the array (then refused)
+    std::size_t data_size;  // likewise
+    std::array<char, kMaxUuidLength> uuid;
+    std::array<std::byte, kMaxRequestPayload> data;
+
+    std::string_view uuid_view() const { return {uuid.data(), std::min(uuid_size, uuid.size())}; }
+    std::span<const std::byte> data_view() const {
+        return {data.data(), std::min(data_size, data.size())};
+    }
 };
 
 namespace {
@@ -84,7 +132,10 @@ KernelEndpoint::~KernelEndpoint() {
     carrier_.set_receiver(nullptr);
     state_->closed = true;
     state_->turnstile.close();
-    for (auto* w : state_->waiters) w->sleep->cancel();
+    // Newest first, as the kernel's list: each cancel posts a wake-up, and their order is the
+    // order the consults finish in.
+    for (auto it = state_->waiters.rbegin(); it != state_->waiters.rend(); ++it)
+        (*it)->sleep->cancel();
 }
 
 std::uint32_t KernelEndpoint::next_seq() const { return state_->seq; }
@@ -96,38 +147,50 @@ asio::awaitable<ConsultResult> KernelEndpoint::consult(std::string_view uuid, st
                                                        std::span<const std::byte> data,
                                                        std::size_t reply_capacity) {
     // Not a coroutine itself: the copies are made now, before the caller's temporaries die.
-    return run(state_, std::string(uuid), luid, type,
-               std::vector<std::byte>(data.begin(), data.end()), reply_capacity);
+    Arguments args{};
+    args.luid = luid;
+    args.type = type;
+    args.reply_capacity = reply_capacity;
+    args.uuid_size = uuid.size();
+    args.data_size = data.size();
+    const std::size_t uuid_bytes = std::min(uuid.size(), args.uuid.size());
+    std::copy_n(uuid.data(), uuid_bytes, args.uuid.data());
+    std::copy_n(data.data(), std::min(data.size(), args.data.size()), args.data.data());
+    return run(state_, args);
 }
 
-asio::awaitable<ConsultResult> KernelEndpoint::run(std::shared_ptr<State> st, std::string uuid,
-                                                   std::uint64_t luid, UlogRequestType type,
-                                                   std::vector<std::byte> data,
-                                                   std::size_t reply_capacity) {
+asio::awaitable<ConsultResult> KernelEndpoint::run(std::shared_ptr<State> st, Arguments args) {
     if (st->closed) co_return ConsultResult{-ESHUTDOWN, {}};
-    if (data.size() > kMaxRequestPayload) {
+    if (args.data_size > kMaxRequestPayload) {
         st->log.info(kUlogMsgPrefix, "Size of tfr exceeds preallocated size");
         co_return ConsultResult{-EINVAL, {}};
     }
-    if (uuid.size() > kMaxUuidLength || uuid.find('\0') != std::string::npos) {
+    const std::string_view uuid = args.uuid_view();
+    if (args.uuid_size > kMaxUuidLength || uuid.find('\0') != std::string_view::npos) {
         // userspace_ctr refuses such a uuid before any request; reaching here is a caller bug.
-        spdlog::error("ulog: uuid of {} bytes does not fit uuid[{}] with its NUL", uuid.size(),
+        spdlog::error("ulog: uuid of {} bytes does not fit uuid[{}] with its NUL", args.uuid_size,
                       DM_UUID_LEN);
         co_return ConsultResult{-EINVAL, {}};
     }
+    const std::span<const std::byte> data = args.data_view();
 
     Turnstile::Pass pass(st->turnstile);
-    if (st->options.one_in_flight && !co_await pass.enter())
+    // try_enter: a free turn is taken without a coroutine frame; enter() then resumes at once
+    // too, so both ways take the same steps on the loop.
+    if (st->options.one_in_flight && !pass.try_enter() && !co_await pass.enter())
         co_return ConsultResult{-ESHUTDOWN, {}};
 
-    const auto type_number = static_cast<std::uint32_t>(type);
-    emu::Sleep sleep(st->clock);
+    const auto type_number = static_cast<std::uint32_t>(args.type);
+    State::SleepLease lease(*st);
+    emu::Sleep& sleep = lease.get();
     for (;;) {  // resend:
         if (st->closed) co_return ConsultResult{-ESHUTDOWN, {}};
-        State::Waiter waiter{st->seq++, reply_capacity, &sleep, false, 0, {}};
+        State::Waiter waiter{st->seq++, args.reply_capacity, &sleep, false, 0, {}};
         State::Registration registration(*st, waiter);
 
-        const int r = st->carrier->send(encode(make_request(uuid, luid, type, waiter.seq, data)));
+        std::vector<std::byte> message = std::move(st->spare);
+        encode_request(uuid, args.luid, args.type, waiter.seq, data, message);
+        const int r = st->carrier->send(std::move(message));
         if (r != 0) {
             st->log.err(kUlogMsgPrefix, "Unable to send log request [{}] to userspace: {}",
                         type_number, r);
@@ -163,9 +226,9 @@ void KernelEndpoint::on_message(State& st, std::vector<std::byte> bytes) {
 
     // fill_pkg: a bare ack names its request by cn_msg.seq, a full reply by dm_ulog_request.seq.
     const std::uint32_t seq = reply.bare_ack ? reply.cn_seq : reply.seq;
-    const auto it = std::find_if(st.waiters.begin(), st.waiters.end(),
+    const auto it = std::find_if(st.waiters.rbegin(), st.waiters.rend(),
                                  [seq](const State::Waiter* w) { return w->seq == seq; });
-    if (it == st.waiters.end()) return;  // late or unknown: -ENOENT, ignored
+    if (it == st.waiters.rend()) return;  // late or unknown: -ENOENT, ignored
     State::Waiter& w = **it;
 
     if (reply.bare_ack) {
@@ -182,6 +245,7 @@ void KernelEndpoint::on_message(State& st, std::vector<std::byte> bytes) {
     }
     w.done = true;
     w.sleep->cancel();
+    st.spare = std::move(bytes);  // reply.data is copied: the buffer is free
 }
 
 }  // namespace dmemu::transfer

@@ -94,10 +94,8 @@ public:
 
 private:
     struct State;
-    static boost::asio::awaitable<ConsultResult> run(std::shared_ptr<State> state, std::string uuid,
-                                                     std::uint64_t luid, UlogRequestType type,
-                                                     std::vector<std::byte> data,
-                                                     std::size_t reply_capacity);
+    struct Arguments;
+    static boost::asio::awaitable<ConsultResult> run(std::shared_ptr<State> state, Arguments args);
     static void on_message(State& state, std::vector<std::byte> bytes);
 
     std::shared_ptr<State> state_;

@@ -12,6 +12,14 @@ Turnstile::Pass::~Pass() {
     if (holding_) turnstile_.hand_over();
 }
 
+bool Turnstile::Pass::try_enter() {
+    Turnstile& t = turnstile_;
+    if (t.closed_ || t.busy_) return false;
+    t.busy_ = true;
+    holding_ = true;
+    return true;
+}
+
 asio::awaitable<bool> Turnstile::Pass::enter() {
     Turnstile& t = turnstile_;
     if (t.closed_) co_return false;

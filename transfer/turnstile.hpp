@@ -32,6 +32,9 @@ public:
 
         // Resumes holding the turn (true), or false if the turnstile was closed meanwhile.
         boost::asio::awaitable<bool> enter();
+        // Takes the turn if it is free and the turnstile open (true), as enter() would without
+        // suspending, but with no coroutine frame to allocate. False: call enter().
+        bool try_enter();
 
     private:
         friend class Turnstile;

@@ -146,6 +146,13 @@ struct UlogMessage {
 std::vector<std::byte> encode(const UlogMessage& message);
 Result<UlogMessage, DecodeError> decode(std::span<const std::byte> bytes);
 
+// The same two into storage the caller keeps, so a hot path allocates nothing once its buffers
+// have grown: encode_into leaves exactly encode(message) in `out` (reusing its capacity; on a
+// throw `out` is unspecified); decode_into gives decode()'s verdict, the message in `out`
+// (reusing its uuid and payload storage) or the error (then `out` is unspecified).
+void encode_into(const UlogMessage& message, std::vector<std::byte>& out);
+std::optional<DecodeError> decode_into(std::span<const std::byte> bytes, UlogMessage& out);
+
 // A request as dm_consult_userspace fills it: version 3, error 0, cn_msg.seq = seq.
 UlogMessage make_request(std::string_view uuid, std::uint64_t luid, UlogRequestType type,
                          std::uint32_t seq, std::span<const std::byte> payload);
@@ -155,6 +162,14 @@ UlogMessage make_reply(const UlogMessage& request, std::int32_t error,
                        std::span<const std::byte> payload);
 // A bare ack as cmirrord's kernel_ack sends it: cn_msg.seq = seq, ack = positive errno, len 0.
 UlogMessage make_bare_ack(std::uint32_t seq, std::uint32_t positive_errno);
+
+// encode(make_request(...)) and encode(make_reply(...)) written straight into `out` (same bytes,
+// same preconditions), without building the intermediate message and its copies.
+void encode_request(std::string_view uuid, std::uint64_t luid, UlogRequestType type,
+                    std::uint32_t seq, std::span<const std::byte> payload,
+                    std::vector<std::byte>& out);
+void encode_reply(const UlogMessage& request, std::int32_t error,
+                  std::span<const std::byte> payload, std::vector<std::byte>& out);
 
 // Views for building and comparing byte strings in tests and codecs.
 inline std::span<const std::byte> as_bytes(std::string_view s) {

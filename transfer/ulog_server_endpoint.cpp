@@ -26,7 +26,9 @@ int UlogServerEndpoint::reply(const UlogMessage& request, std::int32_t error,
             data.size(), to_string(request.req->type), request.req->seq, CONNECTOR_MAX_MSG_SIZE);
         return -EMSGSIZE;
     }
-    return carrier_.send(encode(make_reply(request, error, data)));
+    std::vector<std::byte> message;
+    encode_reply(request, error, data, message);
+    return carrier_.send(std::move(message));
 }
 
 int UlogServerEndpoint::ack(std::uint32_t seq, std::uint32_t positive_errno) {

@@ -522,31 +522,48 @@ int LogServer::do_request(const transfer::UlogMessage& rq, std::uint64_t luid, B
     return 0;
 }
 
-void LogServer::record(ServerEvent ev) {
+// The event's uuid and regions are filled only here, when someone reads them: a server that
+// records nothing (dmemu-ulogd) copies no uuid and decodes no region list per request.
+void LogServer::record(const transfer::UlogMessage& request, ServerEvent ev) {
+    if (!options_.observer && !options_.record_events) return;
+    const auto& h = *request.req;
+    ev.uuid = h.uuid;
+    if (h.type == UlogRequestType::mark_region || h.type == UlogRequestType::clear_region ||
+        h.type == UlogRequestType::flush)
+        if (auto list = transfer::decode_region_list(request.payload, true))
+            ev.regions = std::move(list->regions);
     if (options_.observer) options_.observer(ev);
     if (options_.record_events) events_.push_back(std::move(ev));
 }
 
 ServerResponse LogServer::handle(const transfer::UlogMessage& request) {
     ServerResponse resp;
-    if (request.is_bare_ack()) return resp;  // the kernel sends none
+    handle(request, &resp);
+    return resp;
+}
+
+void LogServer::handle(const transfer::UlogMessage& request, ServerResponse* out) {
+    ServerResponse& resp = *out;
+    resp.kind = ServerResponse::Kind::none;
+    resp.error = 0;
+    resp.data.clear();
+    resp.ack_errno = 0;
+    if (request.is_bare_ack()) return;  // the kernel sends none
     const auto& h = *request.req;
-    ServerEvent ev{h.type, h.uuid, h.luid, h.seq, 0, 0, {}};
-    if (h.type == UlogRequestType::mark_region || h.type == UlogRequestType::clear_region ||
-        h.type == UlogRequestType::flush)
-        if (auto list = transfer::decode_region_list(request.payload, true)) ev.regions = list->regions;
+    ServerEvent ev{h.type, {}, h.luid, h.seq, 0, 0, {}};
     spdlog::debug("ulog-server: [{}] request {} luid {} seq {}", short_uuid(h.uuid),
                   transfer::short_name(h.type), h.luid, h.seq);
 
-    Bytes data;
+    Bytes& data = resp.data;
     int error = 0;
     if (h.type == UlogRequestType::clear_region) {
         // kernel_ack at once, then the cluster; errors are not reported back.
         resp.kind = ServerResponse::Kind::bare_ack;
         if (has_cpg(h.uuid)) ev.error = do_request(request, 0, &data, &ev);
         else ev.error = -ENOENT;
-        record(std::move(ev));
-        return resp;
+        data.clear();
+        record(request, std::move(ev));
+        return;
     }
     if (h.type == UlogRequestType::resume) error = local_resume(h.uuid, h.luid, &ev);
     if (error == 0) {
@@ -562,11 +579,9 @@ ServerResponse LogServer::handle(const transfer::UlogMessage& request) {
     }
     if (error != 0) data.clear();
     ev.error = error;
-    record(std::move(ev));
+    record(request, std::move(ev));
     resp.kind = ServerResponse::Kind::reply;
     resp.error = error;
-    resp.data = std::move(data);
-    return resp;
 }
 
 }  // namespace dmemu::logs

@@ -110,6 +110,9 @@ public:
     explicit LogServer(LogServerOptions options = {});
 
     ServerResponse handle(const transfer::UlogMessage& request);
+    // The same into *response, reusing its data buffer (a connection keeps one for every
+    // request).
+    void handle(const transfer::UlogMessage& request, ServerResponse* response);
 
     // Official (resumed) and pending logs, in list order.
     const std::list<std::shared_ptr<ServerLog>>& official() const { return official_; }
@@ -134,7 +137,7 @@ private:
     void unlink(const LogPtr& lc);
     bool has_cpg(std::string_view uuid) const;
     void destroy_cluster_cpg(std::string_view uuid);
-    void record(ServerEvent ev);
+    void record(const transfer::UlogMessage& request, ServerEvent ev);
 
     int clog_ctr(const transfer::UlogMessage& rq, std::vector<std::byte>* out, ServerEvent* ev);
     int clog_dtr(std::string_view uuid, std::uint64_t luid, ServerEvent* ev);

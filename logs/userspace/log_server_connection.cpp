@@ -42,12 +42,11 @@ LogServerConnection::LogServerConnection(transfer::Carrier& carrier, LogServer& 
 LogServerConnection::~LogServerConnection() { carrier_.set_receiver(nullptr); }
 
 void LogServerConnection::on_message(std::vector<std::byte> bytes) {
-    auto message = transfer::decode(bytes);
-    if (!message) {
+    if (auto error = transfer::decode_into(bytes, request_)) {
         auto raw = raw_request(bytes);
         if (!raw) {
             ++dropped_;
-            spdlog::warn("ulog-server: dropped a malformed request: {}", message.error().message);
+            spdlog::warn("ulog-server: dropped a malformed request: {}", error->message);
             return;
         }
         const auto raw_type = static_cast<std::uint32_t>(raw->req->type);
@@ -56,12 +55,12 @@ void LogServerConnection::on_message(std::vector<std::byte> bytes) {
             carrier_.send(transfer::encode(transfer::make_bare_ack(raw->req->seq, EAGAIN)));
             return;
         }
-        if (message.error().code == transfer::DecodeErrc::unknown_request_type) {
+        if (error->code == transfer::DecodeErrc::unknown_request_type) {
             ++dropped_;
             spdlog::error("ulog-server: Invalid log request received ({}), ignoring.", raw_type);
             return;
         }
-        spdlog::error("ulog-server: [{}] bad request: {}", raw->req->seq, message.error().message);
+        spdlog::error("ulog-server: [{}] bad request: {}", raw->req->seq, error->message);
         try {
             carrier_.send(transfer::encode(transfer::make_reply(*raw, -EINVAL, {})));
         } catch (const std::exception& e) {
@@ -70,20 +69,23 @@ void LogServerConnection::on_message(std::vector<std::byte> bytes) {
         }
         return;
     }
-    if (message->is_bare_ack()) {
+    if (request_.is_bare_ack()) {
         ++dropped_;
         spdlog::warn("ulog-server: dropped a bare ack (seq {}): the kernel sends none",
-                     message->cn.seq);
+                     request_.cn.seq);
         return;
     }
-    auto resp = engine_.handle(*message);
-    switch (resp.kind) {
+    engine_.handle(request_, &response_);
+    // The request is decoded (copied out of `bytes`): its buffer carries the answer back.
+    switch (response_.kind) {
         case ServerResponse::Kind::reply:
-            carrier_.send(transfer::encode(transfer::make_reply(*message, resp.error, resp.data)));
+            transfer::encode_reply(request_, response_.error, response_.data, bytes);
+            carrier_.send(std::move(bytes));
             break;
         case ServerResponse::Kind::bare_ack:
-            carrier_.send(transfer::encode(transfer::make_bare_ack(message->req->seq,
-                                                                   resp.ack_errno)));
+            transfer::encode_into(transfer::make_bare_ack(request_.req->seq, response_.ack_errno),
+                                  bytes);
+            carrier_.send(std::move(bytes));
             break;
         case ServerResponse::Kind::none:
             break;

@@ -2,7 +2,7 @@
 // Wires a LogServer to a Carrier (the server's end): cmirrord's local.c (kernel_recv,
 // do_local_work, kernel_send, kernel_ack). Each message is decoded strictly (transfer/
 // ulog_request.hpp); a well-formed request goes to the engine and its reply or bare ack goes
-// back. Malformed input never reaches the engine:
+// back, encoded into the request's own buffer. Malformed input never reaches the engine:
 //  * request_type 0: NACKed with a bare ack carrying EAGAIN (the kernel resends);
 //  * another unknown request type: logged and ignored (the kernel times out and resends);
 //  * a readable header with a bad payload or field: replied with -EINVAL, data_size 0;
@@ -39,6 +39,10 @@ private:
 
     transfer::Carrier& carrier_;
     LogServer& engine_;
+    // Reused for every request (decoded into, answered from) so the steady state allocates
+    // nothing: the carrier never delivers inline from send(), so on_message is not re-entered.
+    transfer::UlogMessage request_;
+    ServerResponse response_;
     std::uint64_t dropped_ = 0;
     std::uint64_t nacked_ = 0;
 };

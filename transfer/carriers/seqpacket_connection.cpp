@@ -12,6 +12,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -26,6 +27,9 @@ asio::awaitable<void> read_loop(
     [[maybe_unused]] std::shared_ptr<SeqpacketConnection> keep_alive,
     SeqpacketConnection::Socket& socket, std::function<void(std::vector<std::byte>)> deliver,
     std::function<void(const char*, const boost::system::error_code&)> fail) {
+    // Asio's async_receive first tries a speculative recvmsg, which in a ping-pong fails with
+    // EAGAIN nearly every time. Waiting for readability instead (async_wait) costs the same: Asio
+    // re-arms the descriptor with an epoll_ctl per wait. So this stays the plain loop.
     std::vector<std::byte> buffer(SeqpacketConnection::kMaxPacket);
     for (;;) {
         boost::system::error_code ec;
@@ -51,7 +55,12 @@ asio::awaitable<void> read_loop(
 
 }  // namespace
 
-SeqpacketConnection::SeqpacketConnection(Socket socket) : socket_(std::move(socket)) {}
+SeqpacketConnection::SeqpacketConnection(Socket socket) : socket_(std::move(socket)) {
+    // For the direct send in send(): would_block instead of blocking the loop. Async operations
+    // are unaffected (Asio makes the descriptor non-blocking for them anyway).
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
+}
 
 SeqpacketConnection::~SeqpacketConnection() = default;
 
@@ -77,6 +86,20 @@ void SeqpacketConnection::start(OnMessage on_message, OnClosed on_closed) {
 
 void SeqpacketConnection::send(std::vector<std::byte> packet) {
     if (!open_) return;
+    if (!writing_) {
+        // Nothing queued: write now, as async_send would first try to, but without its
+        // completion handler (a loop hop per message). A full socket queues the packet; an
+        // error closes the connection from the loop, as a failed async_send did.
+        boost::system::error_code ec;
+        socket_.send(asio::buffer(packet), 0, ec);
+        if (!ec) return;
+        if (ec != asio::error::would_block && ec != asio::error::try_again) {
+            asio::post(socket_.get_executor(), [self = shared_from_this(), ec] {
+                self->fail("send", ec);
+            });
+            return;
+        }
+    }
     outbound_.push_back(std::move(packet));
     if (!writing_) write_next();
 }

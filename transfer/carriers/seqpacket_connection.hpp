@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // One connected AF_UNIX SOCK_SEQPACKET socket, shared by SeqpacketClient and SeqpacketServer.
 // Each packet is one whole message: cn_msg + dm_ulog_request + data, the bytes the netlink
-// connector would carry (no nlmsghdr). A reader coroutine delivers packets; an outbound queue
-// written by one async_send at a time keeps send order. Both run on the socket's executor, so
-// the queue needs no lock.
+// connector would carry (no nlmsghdr). A reader coroutine delivers packets. send() writes a
+// packet at once when nothing is queued (no completion hop: the ulog round trip is latency
+// bound); otherwise an outbound queue written by one async_send at a time keeps send order.
+// Both run on the socket's executor, so the queue needs no lock.
 //
 // The connection ends on EOF, on any socket error, or on close(). on_closed runs once, from the
 // loop, unless close() was called by the owner (who already knows).
