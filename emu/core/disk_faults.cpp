@@ -32,10 +32,13 @@ std::vector<DeviceMapper::Disk*> DeviceMapper::fault_targets(const DmRequest& re
         for (const auto& [name, d] : disks_) out.push_back(d.get());
         return out;
     }
+    if (req.name.empty()) {
+        *error = fault_error(-EINVAL, "fault: a disk name is required");
+        return out;
+    }
     auto it = disks_.find(req.name);
     if (it == disks_.end()) {
-        *error = fault_error(-ENXIO, req.name.empty() ? std::string("fault: a disk name is required")
-                                                      : "fault: no disk named '" + req.name + "'");
+        *error = fault_error(-ENXIO, "fault: no disk named '" + req.name + "'");
         return out;
     }
     out.push_back(it->second.get());

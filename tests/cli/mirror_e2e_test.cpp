@@ -45,9 +45,11 @@ std::string read_file(const std::string& path, std::size_t bytes) {
 // suspend/resume cycle.
 class DaemonWithLogServer : public DaemonE2E {
 protected:
-    void start_ulogd() {
-        ulogd_ = spawn_program(ulogd_bin_, {"--socket", dir_ + "/ulogd.sock", "--log-level", "debug"},
-                               dir_ + ".ulogd.log");
+    void start_ulogd(std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"--socket", dir_ + "/ulogd.sock", "--log-level", "debug"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        std::filesystem::remove(dir_ + "/ulogd.sock");  // a killed server leaves its socket file
+        ulogd_ = spawn_program(ulogd_bin_, args, dir_ + ".ulogd.log");
         for (int i = 0; i < 500 && !std::filesystem::exists(dir_ + "/ulogd.sock"); ++i)
             std::this_thread::sleep_for(10ms);
         ASSERT_TRUE(std::filesystem::exists(dir_ + "/ulogd.sock"));
@@ -105,6 +107,42 @@ TEST_F(DaemonWithLogServer, MirrorSurvivesALogServerRestart) {
     EXPECT_EQ(cli({"resume", "um"}).exit_code, 0);
     EXPECT_EQ(wait_in_sync("um"), "0 16384 mirror 2 1:0 1:1 16/16 1 AA 1 clustered-core\n");
     EXPECT_EQ(cli({"remove", "um"}).exit_code, 0);
+}
+
+// A live log-server crash at a chosen request (dmemu-ulogd --crash-at): the server kills itself
+// when the status's STATUS_INFO arrives, before answering. As in the kernel, the request is
+// lost with the server: the kernel side waits out its 15 s timeout, resends, finds nobody
+// listening (-ESRCH) or the new server, and the status completes once a new dmemu-ulogd runs.
+TEST_F(DaemonWithLogServer, CrashAtStatusInfoThenRestartCompletesTheStatus) {
+    start_ulogd({"--crash-at", "STATUS_INFO"});
+    ASSERT_EQ(cli({"disk", "add", "ram0", "--size", "8M", "--devno", "1:0"}).exit_code, 0);
+    ASSERT_EQ(cli({"disk", "add", "ram1", "--size", "8M", "--devno", "1:1"}).exit_code, 0);
+    auto create = cli({"create", "um", "--table",
+                       "0 16384 mirror userspace 3 LVM-e2ecrash clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0"});
+    ASSERT_EQ(create.exit_code, 0) << create.err;
+
+    const pid_t status = spawn_program(setup_, {"--dir", dir_, "status", "um"}, dir_ + ".status.out");
+    ASSERT_EQ(wait_exit(ulogd_, 10s), -1) << "dmemu-ulogd did not die by a signal at STATUS_INFO";
+    ulogd_ = -1;
+    EXPECT_NE(slurp(dir_ + ".ulogd.log").find("--crash-at STATUS_INFO:1: killing myself"),
+              std::string::npos) << slurp(dir_ + ".ulogd.log");
+    EXPECT_EQ(wait_exit(status, 300ms), std::nullopt) << "status returned with no log server";
+    start_ulogd();
+    EXPECT_EQ(wait_exit(status, 40s), 0) << slurp(dir_ + ".status.out");
+    const std::string out = slurp(dir_ + ".status.out");
+    std::filesystem::remove(dir_ + ".status.out");
+    EXPECT_EQ(out.rfind("0 16384 mirror 2 1:0 1:1 ", 0), 0u) << out;
+    EXPECT_NE(cli({"dmesg"}).out.find("Request timed out: ["), std::string::npos);
+    EXPECT_EQ(cli({"remove", "um"}).exit_code, 0);
+}
+
+TEST(UlogdCrashAt, RefusesAnUnknownTypeOrCount) {
+    const std::string bin = program("DMEMU_ULOGD_BIN", DMEMU_ULOGD_BIN_DEFAULT);
+    for (const char* bad : {"RESUMEX", "RESUME:0", "RESUME:x"}) {
+        const auto r = run_program(bin, {"--socket", "/nonexistent/s", "--crash-at", bad});
+        EXPECT_EQ(r.exit_code, 2) << bad;
+        EXPECT_NE((r.out + r.err).find("--crash-at: "), std::string::npos) << bad << ": " << r.err;
+    }
 }
 
 // A disk log on a file disk: after resync and a clean daemon stop, a new daemon over the same

@@ -3,13 +3,16 @@
 // listening on a Unix SOCK_SEQPACKET socket for the dmemu daemon's kernel side.
 //
 //   dmemu-ulogd --socket PATH [--match uuid+luid|uuid|uuid-first] [--log-level debug]
+//               [--crash-at TYPE[:N]]
 //
 // --match chooses how requests find their log (logs/userspace/log_server.hpp): uuid+luid is
 // cmirrord today; uuid and uuid-first reproduce the daemons from before the luid fix.
+// --crash-at makes it SIGKILL itself at the N-th request of TYPE (crash_at.hpp).
 // SIGTERM and SIGINT stop it cleanly (the socket file is removed). Exit 0 on a clean stop,
 // 1 when the socket cannot be bound, 2 on a usage error.
 #include "logs/userspace/log_server.hpp"
 #include "logs/userspace/log_server_connection.hpp"
+#include "tools/dmemu-ulogd/crash_at.hpp"
 #include "transfer/carriers/seqpacket_server.hpp"
 
 #include <CLI/CLI.hpp>
@@ -19,6 +22,7 @@
 
 #include <csignal>
 #include <exception>
+#include <optional>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -26,9 +30,12 @@ int main(int argc, char** argv) {
     std::string socket_path;
     std::string match = "uuid+luid";
     std::string log_level = "info";
+    std::string crash_at;
     app.add_option("--socket", socket_path, "Unix seqpacket socket to listen on")->required();
     app.add_option("--match", match, "log lookup: uuid+luid (default), uuid, uuid-first");
     app.add_option("--log-level", log_level, "spdlog level: trace, debug, info, warn, error");
+    app.add_option("--crash-at", crash_at,
+                   "die by SIGKILL when the N-th request of TYPE arrives (TYPE[:N], e.g. RESUME:2)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -41,11 +48,21 @@ int main(int argc, char** argv) {
         spdlog::error("dmemu-ulogd: --match '{}' is not uuid+luid, uuid or uuid-first", match);
         return 2;
     }
+    std::optional<dmemu::ulogd::CrashAt> crash;
+    if (!crash_at.empty()) {
+        std::string why;
+        crash = dmemu::ulogd::parse_crash_at(crash_at, &why);
+        if (!crash) {
+            spdlog::error("dmemu-ulogd: {}", why);
+            return 2;
+        }
+    }
     spdlog::set_level(spdlog::level::from_str(log_level));
 
     boost::asio::io_context ctx(1);
     try {
         dmemu::transfer::SeqpacketServer carrier(ctx, socket_path, dmemu::transfer::Side::userspace);
+        if (crash) carrier.hooks().append(dmemu::ulogd::make_crash_hook(*crash));
         dmemu::logs::LogServer engine(options);
         dmemu::logs::LogServerConnection connection(carrier, engine);
         boost::asio::signal_set signals(ctx, SIGTERM, SIGINT);

@@ -63,5 +63,7 @@ boost::asio::awaitable<bool> process_all(Session& s, CommandCall call, bool sile
 
 // dmemu's own commands (disk add|ls|rm, dmesg), with their own option syntax.
 boost::asio::awaitable<int> run_dmemu_command(Session& s, const std::vector<std::string>& argv);
+// dmemu's block-fault commands (fault add|ls|rm|clear, cmd_fault.cpp).
+boost::asio::awaitable<int> run_fault_command(Session& s, const std::vector<std::string>& argv);
 
 }  // namespace dmemu::dmsetup

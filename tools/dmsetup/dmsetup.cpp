@@ -105,6 +105,7 @@ asio::awaitable<bool> run_for_all_args(Session& s, const Command& cmd,
 asio::awaitable<int> dmsetup_main(Session& s, const std::vector<std::string>& argv) {
     if (auto word = first_word(argv); word && (*word == "disk" || *word == "dmesg"))
         co_return co_await run_dmemu_command(s, argv);
+    if (first_word(argv) == "fault") co_return co_await run_fault_command(s, argv);
     ParsedOptions parsed = parse_options(argv);
     if (!parsed.options) {
         s.err += parsed.error;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "emu/faults/fault_kinds.hpp"
 #include "tools/dmsetup/commands.hpp"
 
 namespace dmemu::dmsetup {
@@ -44,12 +45,21 @@ std::string command_usage(const Command& cmd) {
 }
 
 std::string dmemu_commands_usage() {
-    return "dmemu commands:\n\n"
-           "\tdisk add <name> (--size <size> | --file <path>) [--devno <major>:<minor>]\n"
-           "\tdisk ls\n"
-           "\tdisk rm <name>\n"
-           "\tdmesg\n\n"
-           "<size> is bytes, or a number with a suffix: s (512-byte sectors), K, M, G, T.\n\n";
+    std::string s =
+        "dmemu commands:\n\n"
+        "\tdisk add <name> (--size <size> | --file <path>) [--devno <major>:<minor>]\n"
+        "\tdisk ls\n"
+        "\tdisk rm <name>\n"
+        "\tdmesg\n"
+        "\tfault add <disk> <spec>...\n"
+        "\tfault ls [<disk>]\n"
+        "\tfault rm <disk> <id>\n"
+        "\tfault clear [<disk>]\n\n"
+        "<size> is bytes, or a number with a suffix: s (512-byte sectors), K, M, G, T.\n"
+        "<spec> is a block fault (docs/faults.md), one of:\n";
+    // From the kinds' own grammar lines, so a new kind shows up here without an edit.
+    for (const emu::FaultKind* k : emu::fault_kinds()) s += fmt::format("\t{}\n", k->grammar);
+    return s + "\n";
 }
 
 }  // namespace dmemu::dmsetup
