@@ -11,6 +11,7 @@
 
 #include "determinism_lint.hpp"
 #include "scenario_test_support.hpp"
+#include "tools/scenario/fault_plan.hpp"
 #include "tools/scenario/world.hpp"
 
 namespace dmemu::scenario::test {
@@ -19,10 +20,21 @@ namespace {
 const char* const kFixtures[] = {"pvmove-swap.scn", "load-then-clear.scn", "mirror-resize.scn",
                                  "pvmove-abort.scn", "log-server-timeouts.scn"};
 
-std::vector<std::string> traced_run(const Scenario& s, std::uint64_t seed) {
+// The fault fixtures (fixtures/scenarios/faults/), with (uuid, luid); the last under the mixed
+// fault plan of the fault sweep.
+const char* const kFaultFixtures[] = {
+    "faults/swap-crash-at-ctr.scn",         "faults/swap-crash-at-presuspend.scn",
+    "faults/swap-crash-at-postsuspend.scn", "faults/swap-crash-at-resume.scn",
+    "faults/swap-crash-at-dtr.scn",         "faults/swap-crash-at-flush.scn",
+    "faults/swap-crash-at-mark-region.scn", "faults/power-cut-during-resync.scn",
+    "faults/swap-under-faults.scn"};
+
+std::vector<std::string> traced_run(const Scenario& s, std::uint64_t seed,
+                                    std::shared_ptr<const PlanSpec> plan = nullptr) {
     std::vector<std::string> trace;
     RunOptions o;
     o.seed = seed;
+    o.plan = std::move(plan);
     o.trace = [&trace](const std::string& line) { trace.push_back(line); };
     run_scenario(s, o);
     return trace;
@@ -47,6 +59,28 @@ TEST(ScenarioDeterminism, HundredSeedsOfEveryFixtureTwiceGiveIdenticalTraces) {
         if (std::string(name) != "log-server-timeouts.scn") {
             EXPECT_GT(distinct.size(), kSeeds * 9 / 10) << name;
         }
+    }
+}
+
+TEST(ScenarioDeterminism, FaultFixturesTwiceGiveIdenticalTraces) {
+    const auto plan = load_fault_plan(fixture_path("faults/mixed.plan"));
+    for (const char* name : kFaultFixtures) {
+        const Scenario s = load_fixture(name);
+        const bool with_plan = std::string(name) == "faults/swap-under-faults.scn";
+        std::set<std::string> distinct;
+        for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
+            const bool isolated = abandons_coroutines(name);
+            const auto a = isolated ? run_isolated(s, seed, MatchMode::uuid_luid, true).trace
+                                    : traced_run(s, seed, with_plan ? plan : nullptr);
+            const auto b = isolated ? run_isolated(s, seed, MatchMode::uuid_luid, true).trace
+                                    : traced_run(s, seed, with_plan ? plan : nullptr);
+            ASSERT_FALSE(a.empty()) << name << " seed " << seed;
+            ASSERT_EQ(a, b) << name << " seed " << seed;
+            std::string joined;
+            for (const auto& l : a) joined += l + "\n";
+            distinct.insert(joined);
+        }
+        EXPECT_GT(distinct.size(), kSeeds * 9 / 10) << name;
     }
 }
 

@@ -20,13 +20,6 @@ create m --table '0 1024 mirror core 1 64 2 7:0 0 7:1 0'
 wait-sync m timeout=5s
 )";
 
-constexpr const char* kUlogMirror = R"(
-disk leg0 1M devno=7:0
-disk leg1 1M devno=7:1
-create m --uuid LVM-m --table '0 1024 mirror userspace 3 LVM-mlog clustered-core 64 2 7:0 0 7:1 0'
-wait-sync m timeout=5s
-)";
-
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }

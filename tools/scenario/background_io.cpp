@@ -59,6 +59,11 @@ void BackgroundIo::stop(const std::string& name) {
         if (name.empty() || n == name) job->stopped = true;
 }
 
+void BackgroundIo::abandon_all() {
+    stop_all();
+    jobs_.clear();
+}
+
 unsigned BackgroundIo::active(const std::string& name) const {
     unsigned n = 0;
     for (const auto& [jn, job] : jobs_)

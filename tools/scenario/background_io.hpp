@@ -52,6 +52,9 @@ public:
     // Workers of the job (or of every job: name empty) stop after their current I/O.
     void stop(const std::string& name);
     void stop_all() { stop({}); }
+    // Power cut: every job is forgotten. Its workers stop, and one waiting for I/O waits for
+    // ever on the machine that is off; active() no longer counts them.
+    void abandon_all();
     // Workers still running (their ops not done, or an I/O outstanding).
     unsigned active(const std::string& name) const;
     bool exists(const std::string& name) const { return jobs_.count(name) != 0; }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The one list of step families. A new family (e.g. `fault`) is one file under steps/ and one
-// line here.
+// The one list of step families. A new family is one file under steps/ and one line here.
 #include "tools/scenario/step_registry.hpp"
 
 namespace dmemu::scenario {
@@ -11,6 +10,8 @@ void register_builtin_steps(StepRegistry& r) {
     register_io_steps(r);           // io write|read|verify|background|stop|drain
     register_sync_steps(r);         // wait-sync
     register_log_server_steps(r);   // crash-, restart-, freeze-, thaw-log-server
+    register_fault_steps(r);        // fault disk|transport|clear
+    register_power_steps(r);        // power-cut
     register_expect_steps(r);       // expect status|table|output|error|kernel-log
     register_expect_data_steps(r);  // expect legs-identical|data-intact|io
     register_expect_log_steps(r);   // expect log-request

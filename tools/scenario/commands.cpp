@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "tools/scenario/fault_plan.hpp"
 #include "tools/scenario/replay.hpp"
 #include "tools/scenario/runner.hpp"
 #include "tools/scenario/step_registry.hpp"
@@ -26,6 +27,7 @@ ScenarioCommands::ScenarioCommands(CLI::App& app) {
     run_->add_option("--match", match_, "the log server's match mode")
         ->check(CLI::IsMember(kModes))
         ->capture_default_str();
+    run_->add_option("--faults", faults_, "a fault plan laid over the scenario (docs/faults.md)");
     run_->add_option("--trace", trace_, "write the trace (JSON lines) to this file");
     run_->add_option("--replay", replay_, "re-run the run a trace recorded and diff the traces");
     run_->add_flag("-v,--verbose", verbose_, "print every step and its outcome");
@@ -37,6 +39,7 @@ ScenarioCommands::ScenarioCommands(CLI::App& app) {
     sweep_->add_option("--match", match_, "the log server's match mode")
         ->check(CLI::IsMember(kModes))
         ->capture_default_str();
+    sweep_->add_option("--faults", faults_, "a fault plan laid over the scenario (docs/faults.md)");
     sweep_->add_flag("--json", json_, "one JSON object per seed, then a summary, on stdout");
     sweep_->add_flag("-q,--quiet", quiet_, "no progress on stderr");
 }
@@ -70,6 +73,14 @@ int ScenarioCommands::run() {
     }
     std::ofstream trace_out;
     RunOptions options;
+    if (!faults_.empty()) {
+        try {
+            options.plan = load_fault_plan(faults_);
+        } catch (const std::exception& e) {
+            std::cerr << "dmemu: " << e.what() << "\n";
+            return 2;
+        }
+    }
     options.seed = seed_;
     options.match = match;
     if (!trace_.empty()) {
@@ -92,19 +103,24 @@ int ScenarioCommands::run() {
             }
         };
     // The seed and every knob first, so any output can be reproduced (VOPR style).
-    std::cout << fmt::format("seed={} match={} file={} {}\n", seed_, match_, file_, scenario.hash);
+    std::cout << fmt::format("seed={} match={} file={} {}{}\n", seed_, match_, file_,
+                             scenario.hash,
+                             options.plan ? fmt::format(" faults={} {}", faults_, options.plan->hash)
+                                          : std::string());
     const RunResult result = run_scenario(scenario, options);
     for (const auto& f : result.failures) std::cout << "FAILED " << f.str() << "\n";
     if (!result.torn_down)
         std::cout << "note: teardown did not finish: some I/O or dm operation stayed stuck\n";
     if (!trace_.empty())
         std::cout << "trace: " << trace_ << " (" << result.trace_lines << " lines)\n";
+    for (const auto& [what, n] : result.faults_fired)
+        std::cout << fmt::format("fault: {} fired {} time{}\n", what, n, n == 1 ? "" : "s");
     if (result.passed) {
         std::cout << fmt::format("PASSED: {} steps\n", result.steps_run);
         return 0;
     }
     std::cout << fmt::format("FAILED: {} of {} steps; replay: {}\n", result.failures.size(),
-                             result.steps_run, replay_command(file_, seed_, match));
+                             result.steps_run, replay_command(file_, seed_, match, faults_));
     return 1;
 }
 
@@ -122,6 +138,7 @@ int ScenarioCommands::sweep() {
     logs::parse_match_mode(match_, &o.match);
     o.json = json_;
     o.progress = !quiet_;
+    o.plan = faults_;
     return scenario::sweep(o, std::cout, std::cerr);
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The scenario subcommands of `dmemu`:
-//   dmemu run FILE [--seed N] [--match uuid+luid|uuid|uuid-first] [--trace OUT.jsonl] [-v]
+//   dmemu run FILE [--seed N] [--match uuid+luid|uuid|uuid-first] [--faults PLAN]
+//             [--trace OUT.jsonl] [-v]
 //   dmemu run --replay TRACE
-//   dmemu sweep FILE --seeds A..B [--jobs N] [--match MODE] [--json]
+//   dmemu sweep FILE --seeds A..B [--jobs N] [--match MODE] [--faults PLAN] [--json]
 // main() creates one ScenarioCommands before parsing and asks it afterwards whether one of its
 // subcommands was chosen.
 #pragma once
@@ -30,6 +31,7 @@ private:
     std::uint64_t seed_ = 1;
     std::string match_ = "uuid+luid";
     std::string trace_;
+    std::string faults_;
     std::string replay_;
     bool verbose_ = false;
     std::string seeds_;

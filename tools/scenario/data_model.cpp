@@ -69,6 +69,22 @@ void DataModel::end_write(std::uint32_t id, int error) {
         ++c.failed;
 }
 
+void DataModel::power_cut(bool cache_lost) {
+    for (auto& [device, sectors_of] : devices_) {
+        for (auto& [sector, s] : sectors_of) {
+            for (auto id : s.inflight) add(s.allowed, id);
+            s.inflight.clear();
+            if (cache_lost) add(s.allowed, 0);
+        }
+    }
+    for (auto& w : writes_) {
+        if (w.end_seq != 0) continue;
+        w.end_seq = ++seq_;
+        w.lost = true;
+        ++counts_[w.device].lost;
+    }
+}
+
 void DataModel::count_read(const std::string& device, int error) {
     auto& c = counts_[device];
     ++c.reads;
@@ -129,7 +145,10 @@ const DeviceIoCounts& DataModel::counts(const std::string& device) const {
 std::string DataModel::describe(std::uint32_t id) const {
     if (id == 0) return "what it held before";
     const auto& w = writes_.at(id - 1);
-    const char* state = w.end_seq == 0 ? "in flight" : w.error == 0 ? "acked" : "failed";
+    const char* state = w.end_seq == 0 ? "in flight"
+                        : w.lost       ? "lost in a power cut"
+                        : w.error == 0 ? "acked"
+                                       : "failed";
     return fmt::format("write #{} ({}, {} sectors at {}, {})", id, w.origin, w.sectors, w.sector,
                        state);
 }

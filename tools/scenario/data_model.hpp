@@ -33,12 +33,14 @@ struct WriteRecord {
     std::uint64_t submit_seq = 0;
     std::uint64_t end_seq = 0;  // 0 while in flight
     int error = 0;
+    bool lost = false;  // in flight at a power cut
     emu::TimePoint submitted{};
 };
 
 struct DeviceIoCounts {
     std::uint64_t writes = 0, acked = 0, failed = 0, reads = 0, read_errors = 0;
-    std::uint64_t pending() const { return writes - acked - failed; }
+    std::uint64_t lost = 0;  // in flight at a power cut: never completed
+    std::uint64_t pending() const { return writes - acked - failed - lost; }
 };
 
 class DataModel {
@@ -50,6 +52,12 @@ public:
     std::uint32_t begin_write(const std::string& device, emu::Sector sector, std::uint64_t sectors,
                               std::string origin, emu::TimePoint now);
     void end_write(std::uint32_t id, int error);
+    // A power cut: every write in flight is lost, not failed (it never completes; each of its
+    // sectors may or may not have reached the media). Acknowledged writes are durable, unless
+    // `cache_lost` (a disk held acknowledged writes in a volatile cache at the cut): then which
+    // of them survived is the cache's choice, and the sectors written so far are no longer
+    // checked (as sectors never written are not) until the next write to each is acknowledged.
+    void power_cut(bool cache_lost);
     void count_read(const std::string& device, int error);
     const WriteRecord& write(std::uint32_t id) const { return writes_.at(id - 1); }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "tools/scenario/fault_plan.hpp"
 #include "tools/scenario/runner.hpp"
 #include "tools/scenario/step_registry.hpp"
 
@@ -24,6 +25,11 @@ std::optional<TraceHeader> parse_trace_header(const std::string& first_line, std
         if (!logs::parse_match_mode(j.at("match").get<std::string>(), &h.match)) {
             *error = "unknown match mode " + j.at("match").dump();
             return std::nullopt;
+        }
+        if (j.contains("plan")) {
+            h.has_plan = true;
+            h.plan_file = j["plan"].at("file").get<std::string>();
+            h.plan_text = j["plan"].at("text").get<std::string>();
         }
         return h;
     } catch (const std::exception& e) {
@@ -66,12 +72,20 @@ int replay_trace(const std::string& trace_path, std::ostream& out, std::ostream&
         err << "dmemu: " << e.what() << "\n";
         return 2;
     }
-    out << "replay: " << replay_command(header->file, header->seed, header->match) << "\n";
+    RunOptions options;
+    try {
+        // The plan as recorded, not as the file reads now: the run is replayed exactly.
+        if (header->has_plan) options.plan = parse_fault_plan(header->plan_text, header->plan_file);
+    } catch (const std::exception& e) {
+        err << "dmemu: the trace's fault plan: " << e.what() << "\n";
+        return 2;
+    }
+    out << "replay: "
+        << replay_command(header->file, header->seed, header->match, header->plan_file) << "\n";
     if (scenario.hash != header->hash)
         out << "note: " << header->file << " changed since the trace was recorded (" << header->hash
             << " then, " << scenario.hash << " now)\n";
     std::vector<std::string> replayed;
-    RunOptions options;
     options.seed = header->seed;
     options.match = header->match;
     options.trace = [&replayed](const std::string& line) { replayed.push_back(line); };

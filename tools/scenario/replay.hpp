@@ -21,6 +21,8 @@ struct TraceHeader {
     std::string hash;
     std::uint64_t seed = 0;
     logs::MatchMode match = logs::MatchMode::uuid_luid;
+    std::string plan_file, plan_text;  // the fault plan, when the run had one
+    bool has_plan = false;
 };
 
 std::optional<TraceHeader> parse_trace_header(const std::string& first_line, std::string* error);

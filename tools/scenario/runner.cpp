@@ -9,6 +9,7 @@
 #include "emu/util/determinism.hpp"
 #include "tools/scenario/background_io.hpp"
 #include "tools/scenario/driver.hpp"
+#include "tools/scenario/fault_plan.hpp"
 #include "tools/scenario/units.hpp"
 #include "tools/scenario/world.hpp"
 
@@ -42,8 +43,10 @@ const StepFailure* RunResult::first_failure() const {
     return failures.empty() ? nullptr : &failures.front();
 }
 
-std::string replay_command(const std::string& file, std::uint64_t seed, logs::MatchMode match) {
-    return fmt::format("dmemu run {} --seed {} --match {}", file, seed, logs::to_string(match));
+std::string replay_command(const std::string& file, std::uint64_t seed, logs::MatchMode match,
+                           const std::string& plan) {
+    return fmt::format("dmemu run {} --seed {} --match {}{}", file, seed, logs::to_string(match),
+                       plan.empty() ? std::string() : " --faults " + plan);
 }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -58,8 +61,14 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         j["seed"] = options.seed;
         j["match"] = logs::to_string(options.match);
         j["steps"] = scenario.steps.size();
+        // The plan's whole text: --replay needs nothing but the trace and the scenario file.
+        if (options.plan)
+            j["plan"] = {{"file", options.plan->file},
+                         {"hash", options.plan->hash},
+                         {"text", options.plan->text}};
         trace.emit(j);
     }
+    if (options.plan) world->set_fault_plan(std::make_shared<FaultPlan>(options.plan));
     if (options.on_start) options.on_start(*world);
 
     emu::Rng& schedule = world->stream("schedule");
@@ -79,6 +88,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         }
         ++result.steps_run;
         Step& step = *s.step;
+        if (step.is_expectation()) ++result.expectations;
         World& w = *world;
         auto outcome = std::make_shared<std::optional<StepResult>>();
         asio::co_spawn(
@@ -94,6 +104,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             finished ? std::move(**outcome)
                      : StepResult::fail("did not finish within " + format_duration(step.limit()) +
                                         " of virtual time (hung)");
+        // A power cut's restart is built here, between steps, outside the loop.
+        if (std::string e = w.reboot_if_pending(); !e.empty() && r.ok)
+            r = StepResult::fail("power-cut: " + e);
         if (trace.enabled()) {
             Json j = trace.event(step.is_expectation() ? "expect" : "result");
             j["line"] = s.line.at.line;
@@ -107,6 +120,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                 StepFailure{s.line.at, s.line.text, r.message, step.is_expectation()});
     }
 
+    result.faults_fired = world->faults_fired();
     result.torn_down = world->shut_down(kTeardownLimit);
     {
         Json j = trace.event("teardown");

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,11 +24,14 @@
 namespace dmemu::scenario {
 
 class World;
+struct PlanSpec;
 
 struct RunOptions {
     std::uint64_t seed = 1;
     logs::MatchMode match = logs::MatchMode::uuid_luid;
     Trace::Sink trace;  // empty: no trace
+    // A fault plan laid over the scenario (fault_plan.hpp); recorded in the trace's first line.
+    std::shared_ptr<const PlanSpec> plan;
     // Called on the loop thread after the world is built and before the first step (tests use
     // it to inject things, e.g. the determinism mutation test).
     std::function<void(World&)> on_start;
@@ -51,6 +56,8 @@ struct RunResult {
     bool torn_down = true;                 // every device removed, every coroutine finished
     std::uint64_t steps_run = 0;
     std::uint64_t trace_lines = 0;
+    std::uint64_t expectations = 0;                      // expectations that ran
+    std::map<std::string, std::uint64_t> faults_fired;  // "disk eio", "ulog drop", ...
 
     // The first failed expectation, else the first failure.
     const StepFailure* first_failure() const;
@@ -58,7 +65,8 @@ struct RunResult {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// "dmemu run FILE --seed N --match MODE": the command that replays a run.
-std::string replay_command(const std::string& file, std::uint64_t seed, logs::MatchMode match);
+// "dmemu run FILE --seed N --match MODE [--faults PLAN]": the command that replays a run.
+std::string replay_command(const std::string& file, std::uint64_t seed, logs::MatchMode match,
+                           const std::string& plan = {});
 
 }  // namespace dmemu::scenario

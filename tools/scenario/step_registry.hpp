@@ -31,6 +31,8 @@ void register_world_steps(StepRegistry& r);
 void register_io_steps(StepRegistry& r);
 void register_sync_steps(StepRegistry& r);
 void register_log_server_steps(StepRegistry& r);
+void register_fault_steps(StepRegistry& r);
+void register_power_steps(StepRegistry& r);
 void register_expect_steps(StepRegistry& r);
 void register_expect_data_steps(StepRegistry& r);
 void register_expect_log_steps(StepRegistry& r);

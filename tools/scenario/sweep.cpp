@@ -17,6 +17,7 @@
 #include <ostream>
 #include <vector>
 
+#include "tools/scenario/fault_plan.hpp"
 #include "tools/scenario/runner.hpp"
 #include "tools/scenario/step_registry.hpp"
 
@@ -44,21 +45,28 @@ json seed_result(const SweepOptions& o, std::uint64_t seed, const RunResult& r) 
     j["seed"] = seed;
     j["passed"] = r.passed;
     j["failures"] = r.failures.size();
+    std::uint64_t failed_expectations = 0;
+    for (const auto& f : r.failures) failed_expectations += f.expectation ? 1 : 0;
+    j["expectations"] = r.expectations;
+    j["failed_expectations"] = failed_expectations;
+    if (!r.faults_fired.empty()) j["faults"] = r.faults_fired;
     if (const StepFailure* f = r.first_failure()) {
         j["first_failure"] = {{"at", f->at.str()}, {"step", f->text}, {"message", f->message}};
-        j["replay"] = replay_command(o.file, seed, o.match);
+        j["replay"] = replay_command(o.file, seed, o.match, o.plan);
     }
     return j;
 }
 
 // A worker's life: "S <seed>" before each run, "R <json>" after it; then _exit.
-[[noreturn]] void worker(const Scenario& s, const SweepOptions& o, std::uint64_t start,
+[[noreturn]] void worker(const Scenario& s, const SweepOptions& o,
+                         const std::shared_ptr<const PlanSpec>& plan, std::uint64_t start,
                          std::uint64_t stride, int fd) {
     for (std::uint64_t seed = start; seed <= o.last; seed += stride) {
         if (!write_all(fd, fmt::format("S {}\n", seed))) ::_exit(3);
         RunOptions ro;
         ro.seed = seed;
         ro.match = o.match;
+        ro.plan = plan;
         const RunResult r = run_scenario(s, ro);
         if (!write_all(fd, "R " + seed_result(o, seed, r).dump() + "\n")) ::_exit(3);
         if (seed > o.last - stride) break;  // no wrap past UINT64_MAX
@@ -81,7 +89,8 @@ struct Worker {
     std::optional<std::uint64_t> resume;   // left early: a new worker continues from here
 };
 
-std::optional<Worker> spawn(const Scenario& s, const SweepOptions& o, std::uint64_t start,
+std::optional<Worker> spawn(const Scenario& s, const SweepOptions& o,
+                            const std::shared_ptr<const PlanSpec>& plan, std::uint64_t start,
                             std::uint64_t stride, std::ostream& err) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) {
@@ -98,7 +107,7 @@ std::optional<Worker> spawn(const Scenario& s, const SweepOptions& o, std::uint6
     }
     if (pid == 0) {
         ::close(p[0]);
-        worker(s, o, start, stride, p[1]);
+        worker(s, o, plan, start, stride, p[1]);
     }
     ::close(p[1]);
     Worker w;
@@ -123,6 +132,13 @@ public:
         ++done_;
         const bool passed = j.value("passed", false);
         if (!passed) ++failed_;
+        expectations_ += j.value("expectations", std::uint64_t{0});
+        failed_expectations_ += j.value("failed_expectations", std::uint64_t{0});
+        if (j.contains("faults"))
+            for (const auto& [what, n] : j["faults"].items()) {
+                fired_[what] += n.get<std::uint64_t>();
+                ++seeds_with_[what];
+            }
         if (o_.json) {
             out_ << j.dump() << "\n";
         } else if (!passed) {
@@ -151,7 +167,7 @@ public:
                                               strsignal(WTERMSIG(status)))
                                 : fmt::format("worker exited with status {}", WEXITSTATUS(status));
         j["first_failure"] = {{"at", o_.file}, {"step", "(crash)"}, {"message", why}};
-        j["replay"] = replay_command(o_.file, seed, o_.match);
+        j["replay"] = replay_command(o_.file, seed, o_.match, o_.plan);
         result(j);
     }
     double seconds() const {
@@ -170,9 +186,21 @@ public:
                             {"first", o_.first},        {"last", o_.last},
                             {"seeds", done_},           {"passed", done_ - failed_},
                             {"failed", failed_},        {"seconds", secs},
-                            {"seeds_per_second", rate}, {"jobs", jobs}};
+                            {"seeds_per_second", rate}, {"jobs", jobs},
+                            {"expectations", expectations_},
+                            {"failed_expectations", failed_expectations_},
+                            {"faults", fired_}};
             out_ << s.dump() << "\n";
         } else {
+            if (!o_.plan.empty()) {
+                out_ << fmt::format("fault matrix ({}):\n", o_.plan);
+                for (const auto& [what, n] : fired_)
+                    out_ << fmt::format("  {:<24} fired {:>7} times in {:>5} of {} seeds\n", what, n,
+                                        seeds_with_[what], done_);
+                if (fired_.empty()) out_ << "  (no fault fired)\n";
+            }
+            out_ << fmt::format("expectations: {} checked, {} failed\n", expectations_,
+                                failed_expectations_);
             out_ << fmt::format(
                 "sweep: {} seeds ({}..{}), {} passed, {} failed, {:.1f} s, {:.0f} seeds/s, {} "
                 "job{}\n",
@@ -204,6 +232,8 @@ private:
     std::ostream& err_;
     std::uint64_t total_;
     std::uint64_t done_ = 0, failed_ = 0;
+    std::uint64_t expectations_ = 0, failed_expectations_ = 0;
+    std::map<std::string, std::uint64_t> fired_, seeds_with_;
     std::chrono::steady_clock::time_point started_;
     bool tty_;
     bool shown_ = false;
@@ -253,17 +283,25 @@ int sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
         err << "dmemu: " << e.what() << "\n";
         return 2;
     }
+    std::shared_ptr<const PlanSpec> plan;
+    try {
+        if (!o.plan.empty()) plan = load_fault_plan(o.plan);
+    } catch (const std::exception& e) {
+        err << "dmemu: " << e.what() << "\n";
+        return 2;
+    }
     const std::uint64_t total = o.last - o.first + 1;
     const unsigned jobs =
         static_cast<unsigned>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(o.jobs, total)));
     if (!o.json)
-        out << fmt::format("sweep: {} --match {} seeds {}..{} on {} job{}\n", o.file,
-                           logs::to_string(o.match), o.first, o.last, jobs, jobs == 1 ? "" : "s");
+        out << fmt::format("sweep: {} --match {}{} seeds {}..{} on {} job{}\n", o.file,
+                           logs::to_string(o.match), o.plan.empty() ? "" : " --faults " + o.plan,
+                           o.first, o.last, jobs, jobs == 1 ? "" : "s");
     out.flush();
     Report report(o, out, err);
     std::vector<Worker> workers;
     for (unsigned j = 0; j < jobs; ++j) {
-        auto w = spawn(scenario, o, o.first + j, jobs, err);
+        auto w = spawn(scenario, o, plan, o.first + j, jobs, err);
         if (!w) return 2;
         workers.push_back(std::move(*w));
     }
@@ -300,7 +338,7 @@ int sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
                 if (*w.running + w.stride > *w.running) next = *w.running + w.stride;
             }
             if (next && *next <= o.last)
-                if (auto nw = spawn(scenario, o, *next, w.stride, err))
+                if (auto nw = spawn(scenario, o, plan, *next, w.stride, err))
                     respawn.push_back(std::move(*nw));
             workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
         }

@@ -6,7 +6,9 @@
 // command that replays it. --json prints one JSON object per seed and a final summary object on
 // stdout instead, so a batch scheduler can shard seed ranges over machines and merge the lines.
 // A worker that dies (a crash is a bug too) is reported with the seed it was running, and a new
-// worker takes over the rest of its share.
+// worker takes over the rest of its share. With a fault plan, the end adds the fault matrix: how
+// many times each fault fired over all seeds (and in how many seeds), and how many expectations
+// were checked and failed.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,7 @@ struct SweepOptions {
     logs::MatchMode match = logs::MatchMode::uuid_luid;
     bool json = false;
     bool progress = true;  // on stderr
+    std::string plan;      // a fault plan file (--faults), or empty
 };
 
 // "A..B" (inclusive) or "N"; nullopt when malformed or B < A.

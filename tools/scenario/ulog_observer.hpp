@@ -55,6 +55,11 @@ public:
 
     const std::deque<UlogExchange>& exchanges() const { return exchanges_; }
     int logs_seen() const { return static_cast<int>(names_.size()); }
+    // n of the L<n> a luid was named on the wire; 0 for luid 0 or a luid never seen.
+    int log_of(std::uint64_t luid) const {
+        auto it = names_.find(luid);
+        return it == names_.end() ? 0 : it->second;
+    }
     // "L2"; "L0" for luid 0.
     static std::string log_name(int log);
 

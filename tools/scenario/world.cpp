@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/scenario/world.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -8,44 +9,20 @@
 #include <boost/asio/detached.hpp>
 #include <mutex>
 
-#include "emu/targets/builtin.hpp"
+#include "emu/faults/faulty_disk.hpp"
 #include "logs/userspace/userspace_log.hpp"
-#include "tools/dmsetup/in_process_channel.hpp"
 #include "tools/scenario/background_io.hpp"
 #include "tools/scenario/driver.hpp"
+#include "tools/scenario/fault_plan.hpp"
 
 namespace dmemu::scenario {
 
 namespace {
 
-// Every ioctl the dmsetup layer makes, into the trace with its result.
-class TracingChannel final : public dmsetup::IoctlChannel {
-public:
-    TracingChannel(emu::DeviceMapper& dm, Trace& trace) : inner_(dm), trace_(trace) {}
-    asio::awaitable<emu::DmReply> call(emu::DmRequest req) override {
-        const emu::DmCommand cmd = req.cmd;
-        std::string name = req.name;
-        auto reply = co_await inner_.call(std::move(req));
-        if (trace_.enabled()) {
-            Json j = trace_.event("ioctl");
-            j["cmd"] = emu::to_string(cmd);
-            if (!name.empty()) j["name"] = name;
-            j["error"] = reply.error;
-            trace_.emit(j);
-        }
-        co_return reply;
-    }
-    asio::awaitable<void> retry_delay(std::chrono::milliseconds delay) override {
-        co_await inner_.retry_delay(delay);
-    }
-
-private:
-    dmsetup::InProcessChannel inner_;
-    Trace& trace_;
-};
-
 // The log server's own log lines (cmirrord's LOG_ERROR: "Log already exists", "DTR before SUS")
-// go into the trace instead of stderr, without the wall-clock stamp spdlog would add.
+// go into the trace instead of stderr, without the wall-clock stamp spdlog would add. The
+// device mapper's one-line note of each fault firing ("fault: t=...") is left out: the world
+// traces every firing itself, as a "fault" line.
 class TraceSink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     explicit TraceSink(Trace& trace) : trace_(trace) {}
@@ -53,10 +30,12 @@ public:
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         if (!trace_.enabled()) return;
+        const std::string_view text(msg.payload.data(), msg.payload.size());
+        if (text.rfind("fault: t=", 0) == 0) return;
         Json j = trace_.event("server_log");
         j["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),
                                  spdlog::level::to_string_view(msg.level).size());
-        j["text"] = printable(std::string_view(msg.payload.data(), msg.payload.size()));
+        j["text"] = printable(text);
         trace_.emit(j);
     }
     void flush_() override {}
@@ -75,22 +54,21 @@ std::shared_ptr<void> capture_server_log(Trace& trace) {
                                  [previous](void*) { spdlog::set_default_logger(previous); });
 }
 
-logs::LogServerOptions server_options(const WorldOptions& o) {
-    logs::LogServerOptions s;
-    s.match = o.match;
-    return s;
-}
-
-emu::DeviceMapper::Options dm_options() {
-    emu::DeviceMapper::Options o;
-    o.dm_major = 253;
-    return o;
-}
-
 std::string strip_dev(const std::string& name) {
     for (const char* prefix : {"/dev/mapper/", "/dev/"})
         if (name.rfind(prefix, 0) == 0) return name.substr(std::string_view(prefix).size());
     return name;
+}
+
+// Machines whose power was cut: kept, never run and never destroyed (machine.hpp), not even at
+// exit, like the runner's stuck worlds.
+std::vector<std::unique_ptr<Machine>>& retired_machines() {
+    static auto* machines = new std::vector<std::unique_ptr<Machine>>;
+    return *machines;
+}
+
+std::string sectors_text(emu::Sector sector, std::uint64_t sectors) {
+    return fmt::format("{}+{}", sector, sectors);
 }
 
 }  // namespace
@@ -99,30 +77,13 @@ World::World(WorldOptions options, Trace& trace)
     : options_(options),
       trace_(trace),
       rng_(options.seed),
-      dm_(ctx_, clock_, rng_, klog_, targets_, dm_options()),
-      server_(ctx_, server_options(options)),
       observer_(std::make_shared<UlogObserver>(
-          trace, [this]() -> logs::LogServer& { return server_.engine(); })),
-      endpoint_(clock_, klog_, server_.kernel_carrier()),
-      channel_(std::make_unique<TracingChannel>(dm_, trace)),
+          trace, [this]() -> logs::LogServer& { return machine_->server.engine(); })),
       data_(options.seed),
-      background_(std::make_unique<BackgroundIo>(*this)),
       server_log_capture_(capture_server_log(trace)) {
-    trace_.attach_clock(&clock_);
-    observer_->set_clock(&clock_);
-    emu::register_builtin_targets(targets_);
-    klog_.set_echo(false);
-    klog_.subscribe([this](const emu::KernelLine& line) {
-        if (!trace_.enabled()) return;
-        Json j = trace_.event("kernel");
-        j["level"] = line.level == emu::KernelLevel::err    ? "err"
-                     : line.level == emu::KernelLevel::warn ? "warn"
-                                                            : "info";
-        j["text"] = line.text;
-        trace_.emit(j);
-    });
-    server_.link().hooks().append(observer_);
-    dm_.set_ulog_endpoint(&endpoint_);
+    // The first machine draws from the run's Rng itself, as the world always did.
+    machine_ = boot(emu::TimePoint{}, rng_);
+    background_ = std::make_unique<BackgroundIo>(*this);
     // The kernel's is_remote_recovering limit is a function static: a new world starts afresh.
     logs::userspace_log_reset_remote_recovering_limit();
 }
@@ -130,6 +91,62 @@ World::World(WorldOptions options, Trace& trace)
 World::~World() {
     // Nothing may run against the objects below once they start going.
     background_->stop_all();
+}
+
+std::unique_ptr<Machine> World::boot(emu::TimePoint start, emu::Rng mapper_rng) {
+    auto m = std::make_unique<Machine>(ctx_, start, std::move(mapper_rng), rng_, options_.match,
+                                       trace_, observer_);
+    ++boots_;
+    trace_.attach_clock(&m->clock);
+    observer_->set_clock(&m->clock);
+    m->crash = std::make_shared<CrashTrigger>(
+        [this](const transfer::UlogMessage& request) { crash_at(request); });
+    m->server.link().hooks().append(m->crash);
+    m->transport->subscribe([this](const transfer::TransportFaultEvent& e) {
+        Json j = trace_.event("fault");
+        j["where"] = e.link;
+        j["fault"] = e.kind;
+        j["id"] = e.fault;
+        if (e.direction) j["dir"] = transfer::fault_direction_name(*e.direction);
+        if (e.seq) j["seq"] = *e.seq;
+        if (e.type) j["type"] = transfer::short_name(*e.type);
+        j["what"] = e.what;
+        // A held message's release and a for= expiry are notes, not firings (docs/faults.md).
+        const bool firing = e.direction.has_value() && e.what.rfind("delivered ", 0) != 0;
+        if (firing)
+            note_fault(std::move(j), e.link, e.kind);
+        else if (trace_.enabled())
+            trace_.emit(j);
+    });
+    m->dm.subscribe([this](const emu::DeviceEvent& e) {
+        if (e.kind == emu::DeviceEvent::Kind::disk_added) on_disk_added(e.name);
+    });
+    return m;
+}
+
+void World::on_disk_added(const std::string& name) {
+    emu::FaultyDisk* disk = machine_->dm.find_faulty_disk(name);
+    if (disk == nullptr) return;
+    disk->subscribe([this](const emu::FaultEvent& e) {
+        Json j = trace_.event("fault");
+        j["where"] = "disk " + e.disk;
+        j["fault"] = e.kind;
+        j["id"] = e.fault;
+        j["sectors"] = sectors_text(e.sector, e.sectors);
+        j["what"] = e.what;
+        note_fault(std::move(j), "disk", e.kind);
+    });
+    if (plan_) plan_->on_disk(*this, name);
+}
+
+void World::note_fault(Json event, const std::string& where, const std::string& kind) {
+    ++faults_fired_[where + " " + kind];
+    if (trace_.enabled()) trace_.emit(event);
+}
+
+void World::set_fault_plan(std::shared_ptr<FaultPlan> plan) {
+    plan_ = std::move(plan);
+    if (plan_) plan_->start(*this);
 }
 
 emu::Rng& World::stream(const std::string& name) {
@@ -141,51 +158,128 @@ emu::Rng& World::stream(const std::string& name) {
 DeviceHandle World::device(const std::string& name) {
     DeviceHandle h;
     const std::string bare = strip_dev(name);
-    if (auto md = dm_.find_mapped(bare)) {
+    if (auto md = dm().find_mapped(bare)) {
         h.dev = md.get();
         h.mapped = std::move(md);
         return h;
     }
-    h.dev = dm_.find_disk(bare);
+    h.dev = dm().find_disk(bare);
     return h;
 }
 
 asio::awaitable<DeviceHandle> World::device_by_number(std::string majmin) {
-    for (const auto& name : dm_.mapped_names())
-        if (auto md = dm_.find_mapped(name); md && md->devt().str() == majmin)
+    for (const auto& name : dm().mapped_names())
+        if (auto md = dm().find_mapped(name); md && md->devt().str() == majmin)
             co_return device(name);
     emu::DmRequest req;
     req.cmd = emu::DmCommand::disk_list;
-    auto reply = co_await dm_.ioctl(std::move(req));
+    auto reply = co_await dm().ioctl(std::move(req));
     for (const auto& d : reply.disks)
         if (d.devt.str() == majmin) co_return device(d.name);
     co_return DeviceHandle{};
 }
 
 void World::crash_log_server() {
-    server_.stop();
-    server_.link().server_side().set_receiver(nullptr);
+    auto& server = log_server();
+    server.stop();
+    server.link().server_side().set_receiver(nullptr);
     server_state_ = ServerState::crashed;
 }
 
+void World::crash_at(const transfer::UlogMessage& request) {
+    crash_log_server();
+    const auto& h = *request.req;
+    Json j = trace_.event("fault");
+    j["where"] = "log-server";
+    j["fault"] = "crash";
+    j["type"] = transfer::short_name(h.type);
+    j["luid"] = UlogObserver::log_name(observer_->log_of(h.luid));
+    j["seq"] = h.seq;
+    j["what"] = "the server died on this request, before handling it";
+    note_fault(std::move(j), "log-server", "crash");
+    if (plan_) plan_->on_crash(*this);
+}
+
 void World::restart_log_server() {
-    server_.link().server_side().set_receiver(nullptr);
-    server_.restart();
+    auto& server = log_server();
+    server.link().server_side().set_receiver(nullptr);
+    server.restart();
     observer_->server_restarted();
     server_state_ = ServerState::running;
 }
 
 void World::freeze_log_server() {
-    server_.stop();
-    server_.link().server_side().set_receiver([](std::vector<std::byte>) {});
+    auto& server = log_server();
+    server.stop();
+    server.link().server_side().set_receiver([](std::vector<std::byte>) {});
     server_state_ = ServerState::frozen;
 }
 
 void World::thaw_log_server() {
     if (server_state_ != ServerState::frozen) return;
-    server_.link().server_side().set_receiver(nullptr);
-    server_.start();
+    auto& server = log_server();
+    server.link().server_side().set_receiver(nullptr);
+    server.start();
     server_state_ = ServerState::running;
+}
+
+asio::awaitable<std::string> World::power_cut() {
+    // The workers' I/O in flight never completes: the jobs are forgotten, their coroutines stay
+    // parked on the old machine.
+    background_->abandon_all();
+    emu::DmRequest req;
+    req.cmd = emu::DmCommand::disk_list;
+    auto list = co_await dm().ioctl(std::move(req));
+    std::vector<Survivor> disks;
+    bool cache_lost = false;
+    std::size_t in_flight = 0;
+    for (auto& d : list.disks) {
+        emu::FaultyDisk* disk = dm().find_faulty_disk(d.name);
+        if (disk == nullptr) continue;
+        in_flight += disk->in_flight();
+        if (disk->unflushed_writes() != 0) cache_lost = true;
+        auto media = co_await disk->power_cut();
+        disks.push_back(Survivor{d, std::move(media)});
+    }
+    data_.power_cut(cache_lost);
+    {
+        Json j = trace_.event("fault");
+        j["where"] = "machine";
+        j["fault"] = "power-cut";
+        j["what"] = fmt::format("{} disk{}, {} bio{} in flight lost{}", disks.size(),
+                                disks.size() == 1 ? "" : "s", in_flight, in_flight == 1 ? "" : "s",
+                                cache_lost ? ", volatile write caches lost" : "");
+        note_fault(std::move(j), "machine", "power-cut");
+    }
+    machine_->power_off();
+    server_state_ = ServerState::running;
+    reboot_ = std::move(disks);
+    co_return std::string();
+}
+
+std::string World::reboot_if_pending() {
+    if (!reboot_) return {};
+    auto disks = std::move(*reboot_);
+    reboot_.reset();
+    const emu::TimePoint now = clock().now();
+    retired_machines().push_back(std::move(machine_));
+    machine_ = boot(now, rng_.stream(fmt::format("machine/{}", boots_ + 1)));
+    observer_->server_restarted();
+    if (plan_) plan_->on_boot(*this);
+    std::string failed;
+    for (auto& s : disks) {
+        if (!s.media) continue;
+        auto r = dm().adopt_disk(s.entry.name, s.entry.devt, s.entry.file, std::move(s.media));
+        if (r.error != 0) failed += (failed.empty() ? "" : "; ") + r.detail;
+    }
+    if (trace_.enabled()) {
+        Json j = trace_.event("server");
+        j["event"] = "boot";
+        j["disks"] = disks.size();
+        if (!failed.empty()) j["error"] = failed;
+        trace_.emit(j);
+    }
+    return failed;
 }
 
 void World::note_problem(const std::string& device, std::string what) {
@@ -206,19 +300,25 @@ const std::vector<std::string>& World::problems(const std::string& device) const
 
 bool World::shut_down(emu::Duration limit) {
     background_->stop_all();
-    // The kernel side's dtrs need a server that answers, or they wait for ever.
+    // The kernel side's dtrs need a server that answers, or they wait for ever; faults that
+    // would keep them from finishing are lifted (the run is over).
+    if (plan_) plan_->stop();
+    crash_trigger().disarm();
+    transport_faults().clear();
+    for (const auto& name : dm().disk_names())
+        if (auto* disk = dm().find_faulty_disk(name)) disk->clear_faults();
     if (server_state_ == ServerState::frozen) thaw_log_server();
     if (server_state_ == ServerState::crashed) restart_log_server();
     auto done = std::make_shared<bool>(false);
     asio::co_spawn(
-        ctx_,
+        context(),
         [this, done]() -> asio::awaitable<void> {
-            co_await dm_.shutdown();
+            co_await dm().shutdown();
             *done = true;
         },
         asio::detached);
     return drive(
-        *this, [&] { return *done && background_->active({}) == 0; }, clock_.now() + limit);
+        *this, [&] { return *done && background_->active({}) == 0; }, clock().now() + limit);
 }
 
 }  // namespace dmemu::scenario

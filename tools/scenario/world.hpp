@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Everything one scenario run owns, on one io_context and one VirtualClock: the device mapper
-// with the built-in targets, the memory disks it creates, the in-process log server in the run's
-// match mode and the kernel endpoint in front of it, a dmsetup channel into the device mapper,
-// the trace, the wire observer, the record of scenario writes, and the run's randomness (one
-// Rng from the seed, split into named streams so adding a step never reshuffles another).
+// Everything one scenario run owns: the machine (machine.hpp: one io_context and VirtualClock,
+// the device mapper and its disks, the in-process log server in the run's match mode, the kernel
+// endpoint in front of it, transport faults, a dmsetup channel), the trace, the wire observer,
+// the record of scenario writes, the faults fired, and the run's randomness (one Rng from the
+// seed, split into named streams so adding a step never reshuffles another).
+//
+// A power cut (power_cut()) ends the machine and boots a new one on what the disks durably hold:
+// the same disk names and numbers, no mapped devices, a fresh log server, the clock going on
+// from the cut. Everything else here (trace, observer, data record, marks) lives across it.
 //
 // Nothing here reads the real clock or unseeded randomness; the runner arms a
 // DeterminismGuard around every run to prove it.
@@ -15,26 +19,23 @@
 
 #include <boost/asio/io_context.hpp>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "emu/core/device_mapper.hpp"
-#include "emu/core/target_registry.hpp"
-#include "emu/util/clock.hpp"
-#include "emu/util/kernel_log.hpp"
-#include "emu/util/rng.hpp"
-#include "logs/userspace/log_server_connection.hpp"
-#include "tools/dmsetup/ioctl_channel.hpp"
+#include "emu/faults/fault_event.hpp"
+#include "tools/scenario/crash_trigger.hpp"
 #include "tools/scenario/data_model.hpp"
+#include "tools/scenario/machine.hpp"
 #include "tools/scenario/trace.hpp"
 #include "tools/scenario/ulog_observer.hpp"
-#include "transfer/kernel_endpoint.hpp"
 
 namespace dmemu::scenario {
 
 namespace asio = boost::asio;
 class BackgroundIo;
+class FaultPlan;
 
 struct WorldOptions {
     std::uint64_t seed = 1;
@@ -62,12 +63,18 @@ public:
     World& operator=(const World&) = delete;
 
     const WorldOptions& options() const { return options_; }
+    // The world's one loop (every machine runs on it: the disks' media complete bios there).
     boost::asio::io_context& context() { return ctx_; }
-    emu::VirtualClock& clock() { return clock_; }
-    emu::KernelLog& kernel_log() { return klog_; }
-    emu::DeviceMapper& dm() { return dm_; }
-    dmsetup::IoctlChannel& channel() { return *channel_; }
-    logs::InProcessLogServer& log_server() { return server_; }
+    // The current machine's (a power cut replaces them all).
+    emu::VirtualClock& clock() { return machine_->clock; }
+    emu::KernelLog& kernel_log() { return machine_->klog; }
+    emu::DeviceMapper& dm() { return machine_->dm; }
+    dmsetup::IoctlChannel& channel() { return *machine_->channel; }
+    logs::InProcessLogServer& log_server() { return machine_->server; }
+    transfer::TransportFaults& transport_faults() { return *machine_->transport; }
+    CrashTrigger& crash_trigger() { return *machine_->crash; }
+    // How many machines ran so far: 1, and one more per power cut.
+    unsigned boots() const { return boots_; }
     Trace& trace() { return trace_; }
     UlogObserver& ulog() { return *observer_; }
     DataModel& data() { return data_; }
@@ -87,6 +94,29 @@ public:
     void thaw_log_server();     // answering again, same engine
     bool log_server_running() const { return server_state_ == ServerState::running; }
 
+    // Power cut (power-cut step): every disk's power is cut, background jobs are abandoned (their
+    // I/O in flight is lost, not failed), the data record learns what may have survived, and a
+    // new machine boots on the disks' durable media with the same names and numbers. The
+    // machine's transport faults, crash trigger and log server state are gone with it; block
+    // faults are not carried over either (the disks are new FaultyDisks), except those a fault
+    // plan installs on every disk it names. The new machine is built by reboot_if_pending().
+    asio::awaitable<std::string> power_cut();
+    // The restart after a power cut. The runner calls it after every step, outside the loop (the
+    // new machine's clock is set to the moment of the cut, which drains the loop). Returns the
+    // errors of re-adopting the disks, if any.
+    std::string reboot_if_pending();
+
+    // Faults fired so far in this run, by "where kind" ("disk eio", "ulog drop",
+    // "log-server crash", "machine power-cut"): the sweep's fault matrix.
+    const std::map<std::string, std::uint64_t>& faults_fired() const { return faults_fired_; }
+    // One fired fault into the trace (kind "fault") and the counts.
+    void note_fault(Json event, const std::string& where, const std::string& kind);
+    // The run's fault plan, if any (installed by the runner before the first step).
+    void set_fault_plan(std::shared_ptr<FaultPlan> plan);
+    FaultPlan* fault_plan() { return plan_.get(); }
+    // The log a luid names in this run (the observer's L<n>).
+    int log_of(std::uint64_t luid) const { return observer_->log_of(luid); }
+
     std::map<std::string, Mark>& marks() { return marks_; }
     // Something a background job saw that an expectation should report (a stale read).
     void note_problem(const std::string& device, std::string what);
@@ -100,19 +130,27 @@ public:
     void release_logger() { server_log_capture_.reset(); }
 
 private:
+    // Builds a machine: hooks, fault tracing, the crash trigger; the plan's faults.
+    std::unique_ptr<Machine> boot(emu::TimePoint start, emu::Rng mapper_rng);
+    void on_disk_added(const std::string& name);
+    void crash_at(const transfer::UlogMessage& request);
+
+    struct Survivor {
+        emu::DmDiskEntry entry;
+        std::unique_ptr<emu::BlockDevice> media;
+    };
+
     WorldOptions options_;
     Trace& trace_;
     boost::asio::io_context ctx_{1};
-    emu::VirtualClock clock_{ctx_};
     emu::Rng rng_;
     std::map<std::string, emu::Rng> streams_;
-    emu::KernelLog klog_;
-    emu::TargetRegistry targets_;
-    emu::DeviceMapper dm_;
-    logs::InProcessLogServer server_;
     std::shared_ptr<UlogObserver> observer_;
-    transfer::KernelEndpoint endpoint_;
-    std::unique_ptr<dmsetup::IoctlChannel> channel_;
+    std::unique_ptr<Machine> machine_;
+    std::optional<std::vector<Survivor>> reboot_;  // a power cut happened, the restart has not
+    unsigned boots_ = 0;
+    std::map<std::string, std::uint64_t> faults_fired_;
+    std::shared_ptr<FaultPlan> plan_;
     DataModel data_;
     std::unique_ptr<BackgroundIo> background_;
     std::map<std::string, Mark> marks_;

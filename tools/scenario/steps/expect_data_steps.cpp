@@ -8,7 +8,8 @@
 //                                  failed ones may or may not have landed), and no background
 //                                  reader saw stale or foreign data
 //   expect io DEVICE COND...       counts of scenario I/O on DEVICE: writes, acked, failed,
-//                                  pending (issued, not completed: held), reads, read-errors;
+//                                  pending (issued, not completed: held), reads, read-errors,
+//                                  lost (in flight at a power cut);
 //                                  COND is key=N, key>=N or key<=N
 #include <fmt/format.h>
 
@@ -204,10 +205,12 @@ public:
         const auto& c = world.data().counts(device_);
         const std::map<std::string, std::uint64_t> v{
             {"writes", c.writes},     {"acked", c.acked}, {"failed", c.failed},
-            {"pending", c.pending()}, {"reads", c.reads}, {"read-errors", c.read_errors}};
-        const std::string now =
-            fmt::format("writes={} acked={} failed={} pending={} reads={} read-errors={}", c.writes,
-                        c.acked, c.failed, c.pending(), c.reads, c.read_errors);
+            {"pending", c.pending()}, {"reads", c.reads}, {"read-errors", c.read_errors},
+            {"lost", c.lost}};
+        const std::string now = fmt::format(
+            "writes={} acked={} failed={} pending={} reads={} read-errors={}{}", c.writes, c.acked,
+            c.failed, c.pending(), c.reads, c.read_errors,
+            c.lost != 0 ? fmt::format(" lost={}", c.lost) : std::string());
         for (const auto& cond : conds_)
             if (!cond.holds(v.at(cond.key)))
                 co_return StepResult::fail(
@@ -225,8 +228,8 @@ std::unique_ptr<Step> make_io(StepArgs& a) {
     std::vector<CountCondition> conds;
     for (std::size_t i = 1; i < a.size(); ++i) {
         auto c = CountCondition::parse(a[i]);
-        static const std::set<std::string> keys{"writes",  "acked", "failed",
-                                                "pending", "reads", "read-errors"};
+        static const std::set<std::string> keys{"writes", "acked",       "failed",
+                                                "pending", "reads", "read-errors", "lost"};
         if (!c || keys.count(c->key) == 0)
             a.fail(
                 "expected a condition like pending>=1 on writes, acked, failed, pending, reads or "
