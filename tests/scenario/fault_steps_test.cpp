@@ -109,7 +109,7 @@ expect kernel-log 'Request timed out' since=drop count=1
 }
 
 TEST(FaultSteps, TransportFaultsClearAndCutRefusesSends) {
-    auto o = run_text(std::string(kUlogMirror) + R"(
+    auto o = run_text_isolated(std::string(kUlogMirror) + R"(
 mark cut
 fault transport both cut
 expect kernel-log 'Unable to send log request' since=cut count=0
@@ -165,7 +165,7 @@ restart-log-server
 }
 
 TEST(FaultSteps, PowerCutKeepsAcknowledgedDataAndTheDisksNumbers) {
-    auto o = run_text(std::string(kDisk) + R"(
+    auto o = run_text_isolated(std::string(kDisk) + R"(
 create lv --table '0 2048 linear 7:0 0'
 io write lv 0 64k
 power-cut
@@ -182,7 +182,7 @@ io verify lv 0 64k
 }
 
 TEST(FaultSteps, PowerCutLosesWritesInFlightWithoutFailingThem) {
-    auto o = run_text(std::string(kDisk) + R"(
+    auto o = run_text_isolated(std::string(kDisk) + R"(
 fault disk d latency ms=100
 io background d writers=1 ops=1000 think=0
 advance 250ms
@@ -200,7 +200,7 @@ expect data-intact d
 }
 
 TEST(FaultSteps, PowerCutDropsAVolatileCacheAndDataIntactAllowsIt) {
-    auto o = run_text(std::string(kDisk) + R"(
+    auto o = run_text_isolated(std::string(kDisk) + R"(
 fault disk d lost-unflushed
 io write d 0 4k
 power-cut
@@ -223,9 +223,9 @@ wait-sync m timeout=5m
 expect legs-identical m
 expect data-intact m
 )";
-    auto a = run_text(text, 5);
-    auto b = run_text(text, 5);
-    auto c = run_text(text, 6);
+    auto a = run_text_isolated(text, 5);
+    auto b = run_text_isolated(text, 5);
+    auto c = run_text_isolated(text, 6);
     EXPECT_TRUE(a.passed) << failures(a);
     EXPECT_EQ(a.trace, b.trace);
     EXPECT_NE(a.trace, c.trace);

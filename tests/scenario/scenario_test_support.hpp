@@ -66,6 +66,13 @@ inline Outcome run_text(const std::string& text, std::uint64_t seed = 1,
 // In a forked child, the outcome sent back through a pipe (trace included when asked).
 Outcome run_isolated(const Scenario& s, std::uint64_t seed, logs::MatchMode match, bool with_trace);
 
+// run_text in a forked child: for runs that leave coroutines parked for ever (a hang, I/O lost in
+// a power cut), whose frames LeakSanitizer would report at exit (the child _exit()s).
+inline Outcome run_text_isolated(const std::string& text, std::uint64_t seed = 1) {
+    return run_isolated(parse_scenario(text, "test.scn", builtin_step_registry()), seed,
+                        logs::MatchMode::uuid_luid, true);
+}
+
 // A power cut abandons the old machine's coroutines mid-I/O (their completions never come, as on
 // real hardware), and their frames stay allocated until the process exits, which LeakSanitizer
 // reports as leaks. Runs of such fixtures go through run_isolated: the child _exit()s.
