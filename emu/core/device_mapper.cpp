@@ -489,6 +489,7 @@ asio::awaitable<DmReply> DeviceMapper::table_status(const DmRequest& req) {
     r.info = info_of(*md);
     Table* t = req.inactive ? md->inactive() : md->live();
     if (t) {
+        const Table::Reader reading = t->read();  // a swap may run while a status waits
         const StatusType type = req.status_table ? StatusType::table : StatusType::info;
         for (const auto& slot : t->slots()) {
             std::string params = co_await slot.target->status(type);
@@ -518,6 +519,7 @@ asio::awaitable<DmReply> DeviceMapper::target_msg(const DmRequest& req) {
         klog_.err(kIoctl, "Target type does not support messages");
         co_return error_reply(-EINVAL);
     }
+    const Table::Reader reading = t->read();
     MessageResult m = co_await slot->target->message(argv);
     DmReply r = error_reply(m.error);
     r.info = info_of(*md);

@@ -106,11 +106,15 @@ asio::awaitable<Table::BuildResult> Table::build(std::unique_ptr<TableEnvironmen
 
 // destroy() normally runs first (a target's dtr may need the loop: a userspace log's DTR). A
 // table freed without it (the emulator torn down with devices still up) skips the dtr hooks.
+Table::Table(std::unique_ptr<TableEnvironment> env)
+    : env_(std::move(env)), readers_gone_(env_->context().get_executor()) {}
+
 Table::~Table() = default;
 
 asio::awaitable<void> Table::destroy() {
     if (destroyed_) co_return;
     destroyed_ = true;
+    while (readers_ > 0) co_await readers_gone_.wait();
     for (auto& slot : slots_) co_await slot.target->dtr();
     // Targets go before the environment that holds their device references.
     slots_.clear();

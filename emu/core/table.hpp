@@ -11,6 +11,7 @@
 #include "emu/core/device_ref.hpp"
 #include "emu/core/table_spec.hpp"
 #include "emu/core/target.hpp"
+#include "emu/util/wait_queue.hpp"
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
@@ -68,12 +69,34 @@ public:
     // requeue get their piece handed to `requeue` (the mapped device holds it until resume).
     void map_bio(Bio bio, const std::function<void(Bio)>& requeue);
 
+    // A control request using the table across a co_await (status, message) holds a Reader:
+    // the kernel's dm_get_live_table/dm_put_live_table (SRCU). destroy() first waits until no
+    // reader is left, as the kernel's dm_sync_table (synchronize_srcu) before dm_table_destroy:
+    // a status parked in the log server's reconnect loop keeps the old table of a resume alive.
+    class Reader {
+    public:
+        explicit Reader(Table& t) : t_(&t) { ++t_->readers_; }
+        ~Reader() {
+            if (t_ && --t_->readers_ == 0) t_->readers_gone_.wake_all();
+        }
+        Reader(Reader&& o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
+        Reader(const Reader&) = delete;
+        Reader& operator=(const Reader&) = delete;
+        Reader& operator=(Reader&&) = delete;
+
+    private:
+        Table* t_;
+    };
+    Reader read() { return Reader(*this); }
+
 private:
-    explicit Table(std::unique_ptr<TableEnvironment> env) : env_(std::move(env)) {}
+    explicit Table(std::unique_ptr<TableEnvironment> env);
 
     std::unique_ptr<TableEnvironment> env_;
     std::vector<Slot> slots_;
     bool destroyed_ = false;
+    unsigned readers_ = 0;
+    WaitQueue readers_gone_;
 };
 
 }  // namespace dmemu::emu

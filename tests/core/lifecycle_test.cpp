@@ -5,6 +5,12 @@
 #include "core_fixture.hpp"
 
 #include <cerrno>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "emu/util/wait_queue.hpp"
 
 namespace dmemu::emu::testing {
 namespace {
@@ -12,6 +18,8 @@ namespace {
 namespace asio = boost::asio;
 
 std::vector<std::string>* g_spy_log = nullptr;
+// While set, a status parks here (a status waiting on a log server, say) until woken.
+WaitQueue* g_status_gate = nullptr;
 
 // Table: "<tag>"; records "<hook>(<tag>)".
 class SpyTarget final : public Target {
@@ -23,6 +31,12 @@ public:
     asio::awaitable<int> preresume() override { rec("preresume"); co_return 0; }
     asio::awaitable<void> resume() override { rec("resume"); co_return; }
     asio::awaitable<void> dtr() override { rec("dtr"); co_return; }
+    asio::awaitable<std::string> status(StatusType) override {
+        rec("status-start");
+        if (g_status_gate) co_await g_status_gate->wait();
+        rec("status-end");  // touches the target: it must still exist
+        co_return tag_;
+    }
 
 private:
     void rec(const char* hook) { g_spy_log->push_back(std::string(hook) + "(" + tag_ + ")"); }
@@ -62,6 +76,41 @@ TEST_F(Lifecycle, SwapResumesNewTableBeforeDestroyingOld) {
     EXPECT_EQ(take(), (V{"presuspend(A)", "postsuspend(A)"}));
     ASSERT_EQ(resume("m").error, 0);
     EXPECT_EQ(take(), (V{"preresume(B)", "resume(B)", "dtr(A)"}));
+}
+
+// A status still running on the old table (parked, as one in a log server's reconnect loop) keeps
+// it alive: the resume swaps tables at once but destroys the old one only after the status has
+// finished with it (dm_sync_table before dm_table_destroy).
+TEST_F(Lifecycle, ResumeWaitsForAStatusOnTheOldTableBeforeDestroyingIt) {
+    activate("m", "0 100 spy A");
+    load("m", "0 100 spy B");
+    suspend("m");
+    take();
+    WaitQueue gate(ctx_.get_executor());
+    g_status_gate = &gate;
+    DmRequest status_req;
+    status_req.cmd = DmCommand::table_status;
+    status_req.name = "m";
+    std::optional<DmReply> status, resumed;
+    asio::co_spawn(ctx_, [&]() -> asio::awaitable<void> { status = co_await dm_.ioctl(status_req); },
+                   asio::detached);
+    DmRequest resume_req;
+    resume_req.cmd = DmCommand::dev_suspend;
+    resume_req.name = "m";
+    asio::co_spawn(ctx_, [&]() -> asio::awaitable<void> { resumed = co_await dm_.ioctl(resume_req); },
+                   asio::detached);
+    clock_.run_until_idle();
+    EXPECT_FALSE(status.has_value());
+    EXPECT_FALSE(resumed.has_value()) << "the resume finished while a status still used the old table";
+    EXPECT_EQ(take(), (V{"status-start(A)", "preresume(B)", "resume(B)"}));
+    g_status_gate = nullptr;
+    gate.wake_all();
+    clock_.run_until_idle();
+    ASSERT_TRUE(status.has_value());
+    ASSERT_TRUE(resumed.has_value());
+    EXPECT_EQ(status->targets.at(0).params, "A");
+    EXPECT_EQ(resumed->error, 0);
+    EXPECT_EQ(take(), (V{"status-end(A)", "dtr(A)"}));
 }
 
 TEST_F(Lifecycle, ResumeWithoutSuspendSuspendsTheOldTableFirst) {
