@@ -8,33 +8,6 @@
 
 namespace dmemu::ulogd {
 
-namespace {
-
-class CrashHook final : public transfer::MessageHook {
-public:
-    explicit CrashHook(CrashAt at) : at_(at) {}
-
-    void on_message(transfer::Direction direction, std::vector<std::byte> message,
-                    Forward forward) override {
-        if (direction == transfer::Direction::to_userspace) {
-            const auto m = transfer::decode(message);
-            if (m && m->req && m->req->type == at_.type && ++seen_ == at_.nth) {
-                spdlog::warn("dmemu-ulogd: --crash-at {}:{}: killing myself (seq {})",
-                             transfer::short_name(at_.type), at_.nth, m->req->seq);
-                spdlog::default_logger()->flush();
-                std::raise(SIGKILL);
-            }
-        }
-        forward(std::move(message));
-    }
-
-private:
-    CrashAt at_;
-    unsigned seen_ = 0;
-};
-
-}  // namespace
-
 std::optional<CrashAt> parse_crash_at(std::string_view text, std::string* error) {
     const auto colon = text.find(':');
     const auto type = transfer::request_type_from_name(text.substr(0, colon));
@@ -55,8 +28,15 @@ std::optional<CrashAt> parse_crash_at(std::string_view text, std::string* error)
     return at;
 }
 
-std::shared_ptr<transfer::MessageHook> make_crash_hook(CrashAt at) {
-    return std::make_shared<CrashHook>(at);
+std::function<void(std::span<const std::byte>)> make_crash_check(CrashAt at) {
+    return [at, seen = 0u](std::span<const std::byte> message) mutable {
+        const auto m = transfer::decode(message);
+        if (!m || !m->req || m->req->type != at.type || ++seen != at.nth) return;
+        spdlog::warn("dmemu-ulogd: --crash-at {}:{}: killing myself (seq {})",
+                     transfer::short_name(at.type), at.nth, m->req->seq);
+        spdlog::default_logger()->flush();
+        std::raise(SIGKILL);
+    };
 }
 
 }  // namespace dmemu::ulogd

@@ -5,12 +5,13 @@
 // -ESRCH and runs its reconnect path once a new dmemu-ulogd listens (docs/faults.md).
 #pragma once
 
-#include <memory>
+#include <cstddef>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
-#include "transfer/carriers/message_hook.hpp"
 #include "transfer/ulog_request.hpp"
 
 namespace dmemu::ulogd {
@@ -23,7 +24,8 @@ struct CrashAt {
 // Parses "RESUME", "DM_ULOG_RESUME", "RESUME:3"; nullopt and *error when it is not one.
 std::optional<CrashAt> parse_crash_at(std::string_view text, std::string* error);
 
-// A hook on the server's incoming messages that kills the process at the point `at` names.
-std::shared_ptr<transfer::MessageHook> make_crash_hook(CrashAt at);
+// A check of each incoming message (the server's inspector) that kills the process at the point
+// `at` names.
+std::function<void(std::span<const std::byte>)> make_crash_check(CrashAt at);
 
 }  // namespace dmemu::ulogd

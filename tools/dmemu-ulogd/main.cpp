@@ -13,17 +13,27 @@
 #include "logs/userspace/log_server.hpp"
 #include "logs/userspace/log_server_connection.hpp"
 #include "tools/dmemu-ulogd/crash_at.hpp"
-#include "transfer/carriers/seqpacket_server.hpp"
+#include "transfer/carriers/seqpacket_blocking_server.hpp"
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <exception>
 #include <optional>
 #include <string>
+
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+void on_stop_signal(int sig) {
+    g_stop_signal.store(sig);
+    dmemu::transfer::SeqpacketBlockingServer::request_stop();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"dmemu-ulogd: userspace dirty-log server (cmirrord for one node)"};
@@ -59,20 +69,22 @@ int main(int argc, char** argv) {
     }
     spdlog::set_level(spdlog::level::from_str(log_level));
 
-    boost::asio::io_context ctx(1);
     try {
-        dmemu::transfer::SeqpacketServer carrier(ctx, socket_path, dmemu::transfer::Side::userspace);
-        if (crash) carrier.hooks().append(dmemu::ulogd::make_crash_hook(*crash));
+        // No event loop: the server blocks in recvmsg, answers, and blocks again
+        // (transfer/carriers/seqpacket_blocking_server.hpp says why).
+        dmemu::transfer::SeqpacketBlockingServer carrier(socket_path);
+        if (crash) carrier.set_inspector(dmemu::ulogd::make_crash_check(*crash));
         dmemu::logs::LogServer engine(options);
         dmemu::logs::LogServerConnection connection(carrier, engine);
-        boost::asio::signal_set signals(ctx, SIGTERM, SIGINT);
-        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-            if (!ec) spdlog::info("dmemu-ulogd: signal {}, stopping", sig);
-            ctx.stop();
-        });
+        struct sigaction sa {};
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGTERM, &sa, nullptr);
+        ::sigaction(SIGINT, &sa, nullptr);
         spdlog::info("dmemu-ulogd: listening on {} (match {})", socket_path,
                      dmemu::logs::to_string(options.match));
-        ctx.run();
+        carrier.serve();
+        spdlog::info("dmemu-ulogd: signal {}, stopping", g_stop_signal.load());
     } catch (const std::exception& e) {
         spdlog::error("dmemu-ulogd: {}: {}", socket_path, e.what());
         return 1;

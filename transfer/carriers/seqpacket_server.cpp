@@ -17,6 +17,7 @@
 
 #include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_end.hpp"
+#include "transfer/carriers/socket_path.hpp"
 
 namespace dmemu::transfer {
 
@@ -31,20 +32,6 @@ struct SeqpacketServer::State {
     Protocol::acceptor acceptor;
     std::shared_ptr<SeqpacketEnd> end;
 };
-
-namespace {
-
-void remove_stale_socket(const std::string& path) {
-    std::error_code ec;
-    const auto status = std::filesystem::symlink_status(path, ec);
-    if (ec || status.type() == std::filesystem::file_type::not_found) return;
-    if (status.type() != std::filesystem::file_type::socket)
-        throw std::system_error(std::make_error_code(std::errc::file_exists),
-                                "seqpacket: '" + path + "' exists and is not a socket");
-    std::filesystem::remove(path, ec);
-}
-
-}  // namespace
 
 SeqpacketServer::SeqpacketServer(asio::io_context& ctx, std::string path, Side side)
     : state_(std::make_shared<State>(ctx, std::move(path), side)) {
