@@ -6,6 +6,7 @@
 #include "emu/io/file_disk.hpp"
 #include "emu/io/memory_disk.hpp"
 #include "emu/util/kernel_log.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 #include <cerrno>
 #include <system_error>
@@ -34,8 +35,8 @@ DmReply error_reply(int err) {
 std::optional<DevT> parse_devt(std::string_view s) {
     const auto colon = s.find(':');
     if (colon == std::string_view::npos) return std::nullopt;
-    auto major = parse_ull(s.substr(0, colon));
-    auto minor = parse_ull(s.substr(colon + 1));
+    auto major = kernel_scan_u(s.substr(0, colon));
+    auto minor = kernel_scan_u(s.substr(colon + 1));
     if (!major || !minor || *major > 0xfff || *minor > 0xfffff) return std::nullopt;
     return DevT{static_cast<std::uint32_t>(*major), static_cast<std::uint32_t>(*minor)};
 }

@@ -32,7 +32,7 @@
 
 #include "emu/core/target_args.hpp"
 #include "emu/targets/builtin.hpp"
-#include "emu/targets/kernel_scan.hpp"
+#include "emu/util/kernel_scan.hpp"
 #include "emu/util/kernel_log.hpp"
 
 namespace dmemu::emu {

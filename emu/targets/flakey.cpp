@@ -34,7 +34,7 @@
 #include "emu/io/complete.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/targets/jiffies.hpp"
-#include "emu/targets/kernel_scan.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 namespace dmemu::emu {
 

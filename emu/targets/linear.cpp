@@ -5,6 +5,7 @@
 // TABLE status: "<major:minor> <offset>"     INFO status: empty
 #include "emu/core/target_args.hpp"
 #include "emu/targets/builtin.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 #include <cerrno>
 
@@ -46,7 +47,7 @@ asio::awaitable<TargetCtrResult> linear_ctr(TargetContext& ti, std::vector<std::
         ti.error = "Invalid argument count";
         co_return TargetCtrResult::fail(-EINVAL);
     }
-    const auto start = parse_ull(argv[1]);
+    const auto start = kernel_scan_ull(argv[1]);  // sscanf "%llu%c": no sign
     if (!start) {
         ti.error = "Invalid device sector";
         co_return TargetCtrResult::fail(-EINVAL);

@@ -21,6 +21,7 @@
 #include "emu/targets/mirror_region_hash.hpp"
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
+#include "emu/util/kernel_scan.hpp"
 #include "logs/dirty_log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -597,7 +598,7 @@ asio::awaitable<TargetCtrResult> mirror_ctr(TargetContext& ti, std::vector<std::
         if (remaining() < 2 * std::size_t(*nr)) why = "Too few mirror arguments";
     }
     for (unsigned m = 0; why == nullptr && m < *nr; ++m, pos += 2) {
-        const auto offset = parse_ull(argv[pos + 1]);
+        const auto offset = kernel_scan_ull(argv[pos + 1]);  // sscanf "%llu%c"
         if (!offset) {
             why = "Invalid offset";
             break;

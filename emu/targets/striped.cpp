@@ -8,6 +8,7 @@
 // error count is below 15 (stripe_end_io), as the kernel's dm_stripe trigger_event does.
 #include "emu/core/target_args.hpp"
 #include "emu/targets/builtin.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 #include <cerrno>
 
@@ -105,7 +106,7 @@ asio::awaitable<TargetCtrResult> stripe_ctr(TargetContext& ti, std::vector<std::
 
     std::vector<Stripe> list;
     for (unsigned i = 0; i < *stripes; ++i) {
-        const auto start = parse_ull(argv[3 + 2 * i]);
+        const auto start = kernel_scan_ull(argv[3 + 2 * i]);  // sscanf "%llu%c"
         int err = 0;
         if (!start) co_return fail("Couldn't parse stripe destination");
         auto dev = ti.get_device(argv[2 + 2 * i], &err);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The kernel's unsigned sscanf conversions and dm_read_arg, as the fault targets (flakey, delay,
-// dust) use them, for whole table words.
+// The kernel's unsigned sscanf conversions and dm_read_arg, for whole table words: what a
+// target's constructor reads with sscanf (linear, striped and mirror offsets, flakey, delay and
+// dust arguments) and dm_get_device's "%u:%u".
 //
 // lib/vsprintf.c vsscanf with "%u%c" / "%llu%c" == 1: optional leading white space, then at least
 // one decimal digit; no sign is accepted for an unsigned conversion ("-1" and "+1" fail); the
@@ -8,7 +9,8 @@
 // bits, so "4294967296" reads as 0 (the t32/t33 captures show both). dm_read_arg
 // (drivers/md/dm-table.c validate_next_arg) reads its number with the same "%u%c".
 //
-// Why not emu/core/target_args.hpp: its parse_ull accepts a sign and ArgSet::read uses
+// Why not emu/core/target_args.hpp: its parse_ull accepts a sign (glibc's sscanf does, and
+// dmsetup reads a table line's start and length with it) and ArgSet::read uses
 // kstrtouint, which rejects "4294967296" where the kernel reads 0 ("Total (up + down) interval
 // is zero" in t32, delay "1:0 0 0" in t33).
 #pragma once

@@ -68,6 +68,11 @@ TEST_F(TableRules, LinearConstructorErrors) {
               (V{"device-mapper: table: 254:0: linear: Invalid argument count (-EINVAL)", kAdd}));
     EXPECT_EQ(try_load("0 100 linear /dev/ram0 abc").second,
               (V{"device-mapper: table: 254:0: linear: Invalid device sector (-EINVAL)", kAdd}));
+    // The kernel's sscanf "%llu" takes no sign (glibc's, which dmsetup uses, would).
+    for (const char* sector : {"-1", "+1", "-0"})
+        EXPECT_EQ(try_load(std::string("0 100 linear /dev/ram0 ") + sector).second,
+                  (V{"device-mapper: table: 254:0: linear: Invalid device sector (-EINVAL)", kAdd}))
+            << sector;
     EXPECT_EQ(try_load("0 100 linear /dev/nosuch 0").second,
               (V{"device-mapper: table: 254:0: linear: Device lookup failed (-ENODEV)", kAdd}));
     EXPECT_EQ(try_load("0 100 linear 9:99 0").second,
@@ -114,6 +119,7 @@ TEST_F(TableRules, StripedConstructorErrors) {
         {"0 100 striped 2 8 /dev/ram0 0 /dev/ram1 0", "Target length not divisible by chunk size"},
         {"0 128 striped 2 8 /dev/ram0 0", "Not enough destinations specified"},
         {"0 128 striped 2 8 /dev/ram0 x /dev/ram1 0", "Couldn't parse stripe destination"},
+        {"0 128 striped 2 8 /dev/ram0 0 /dev/ram1 -8", "Couldn't parse stripe destination"},
     };
     for (const auto& [table, why] : cases) {
         auto [err, lines] = try_load(table);

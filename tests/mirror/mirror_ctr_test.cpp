@@ -119,6 +119,7 @@ TEST_F(MirrorCtrTest, LegErrors) {
     expect_mirror_error("core 1 1024 2 /dev/ram0 0", "Too few mirror arguments");
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1", "Too few mirror arguments");
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 abc", "Invalid offset");
+    expect_mirror_error("core 1 1024 2 /dev/ram0 -1 /dev/ram1 0", "Invalid offset");  // no sign
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/nosuch 0", "Device lookup failure", "-ENODEV", -ENODEV);
 }
 
