@@ -173,6 +173,11 @@ TEST_F(DmsetupOutput, DiskCommands) {
     EXPECT_EQ(dup.err, "disk: 'big' already exists\n");
     ok({"disk", "rm", "big"});
     EXPECT_EQ(run({"disk", "rm", "big"}).err, "disk: no disk named 'big'\n");
+    // A dmsetup flag is named, not read as the command word.
+    auto flag = run({"-v", "disk", "add", "v", "--size", "1M"});
+    EXPECT_EQ(flag.exit_code, 1);
+    EXPECT_EQ(flag.err, "dmemu: unknown option '-v'\n");
+    EXPECT_EQ(run({"disk", "ls", "-x"}).err, "disk: unknown option '-x'\n");
 }
 
 TEST_F(DmsetupOutput, DmesgShowsKernelLines) {
