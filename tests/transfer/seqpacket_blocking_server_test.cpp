@@ -32,40 +32,16 @@ namespace {
 using namespace std::chrono_literals;
 using test::Bytes;
 
-class SeqpacketBlockingServerTest : public ::testing::Test {
+class SeqpacketBlockingServerTest : public test::SocketDirTest {
 protected:
-    SeqpacketBlockingServerTest() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "dmemu-blocking-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr)
-            throw std::system_error(errno, std::generic_category(), "mkdtemp");
-        dir = tmpl;
-        path = (dir / "ulog.sock").string();
-    }
-    ~SeqpacketBlockingServerTest() override {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
-
     // serve() on a thread; the returned future is ready when it returns.
     std::future<void> serve_in_background(SeqpacketBlockingServer& server) {
         return std::async(std::launch::async, [&server] { server.serve(); });
     }
 
-    bool run_until(const std::function<bool()>& done) {
-        const auto deadline = std::chrono::steady_clock::now() + 5s;
-        ctx.restart();
-        while (!done() && std::chrono::steady_clock::now() < deadline) ctx.run_one_for(10ms);
-        return done();
-    }
-
     static bool stops_within_5s(std::future<void>& served) {
         return served.wait_for(5s) == std::future_status::ready;
     }
-
-    boost::asio::io_context ctx{1};
-    std::filesystem::path dir;
-    std::string path;
 };
 
 // An echo server that prefixes nothing: the reply is the request's own buffer, as the log

@@ -34,33 +34,7 @@ using namespace std::chrono_literals;
 using test::Bytes;
 using test::bytes_of;
 
-class SeqpacketTest : public ::testing::Test {
-protected:
-    SeqpacketTest() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "dmemu-transfer-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr)
-            throw std::system_error(errno, std::generic_category(), "mkdtemp");
-        dir = tmpl;
-        path = (dir / "ulog.sock").string();
-    }
-    ~SeqpacketTest() override {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
-
-    // Runs the loop until done() holds or 5 s pass; never sleeps longer than one poll step.
-    bool run_until(const std::function<bool()>& done) {
-        const auto deadline = std::chrono::steady_clock::now() + 5s;
-        ctx.restart();
-        while (!done() && std::chrono::steady_clock::now() < deadline) ctx.run_one_for(10ms);
-        return done();
-    }
-
-    boost::asio::io_context ctx{1};
-    std::filesystem::path dir;
-    std::string path;
-};
+class SeqpacketTest : public test::SocketDirTest {};
 
 Bytes oracle_ctr_request() {
     return encode(make_request("LVM-testuuid", 0xffff8d9d813bc200ULL, UlogRequestType::ctr, 0,

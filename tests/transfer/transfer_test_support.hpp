@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Shared by the transfer tests: byte helpers, test hooks (drop, duplicate), and a way to run a
-// consult coroutine and collect its result.
+// Shared by the transfer tests: byte helpers, test hooks (drop, duplicate), a way to run a
+// consult coroutine and collect its result, and a fixture with a socket path in a temp dir.
 #pragma once
 
 // clang-format off
@@ -9,6 +9,14 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <system_error>
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
@@ -101,5 +109,35 @@ inline std::shared_ptr<std::optional<ConsultResult>> spawn_consult(
                           });
     return slot;
 }
+
+// A test with a socket path in a fresh temp dir (removed after) and an io_context to run until a
+// condition holds (5 s cap, never sleeping longer than one poll step).
+class SocketDirTest : public ::testing::Test {
+protected:
+    SocketDirTest() {
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "dmemu-transfer-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr)
+            throw std::system_error(errno, std::generic_category(), "mkdtemp");
+        dir = tmpl;
+        path = (dir / "ulog.sock").string();
+    }
+    ~SocketDirTest() override {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+
+    bool run_until(const std::function<bool()>& done) {
+        using namespace std::chrono_literals;
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        ctx.restart();
+        while (!done() && std::chrono::steady_clock::now() < deadline) ctx.run_one_for(10ms);
+        return done();
+    }
+
+    boost::asio::io_context ctx{1};
+    std::filesystem::path dir;
+    std::string path;
+};
 
 }  // namespace dmemu::transfer::test
