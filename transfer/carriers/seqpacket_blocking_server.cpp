@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -72,7 +73,13 @@ SeqpacketBlockingServer::SeqpacketBlockingServer(std::string path) : path_(std::
         }
         g_listen_fd.store(fd);
         g_stop.store(false);
-        // Connection attempts raise SIGIO (handler first: SIGIO's default action kills).
+        // Connection attempts raise SIGIO (handler first: SIGIO's default action kills). Only
+        // the serving thread takes it (serve() unblocks it there; threads started from here on
+        // inherit the block): the handler then never races the close of the peer it shuts down.
+        sigset_t sigio;
+        sigemptyset(&sigio);
+        sigaddset(&sigio, SIGIO);
+        ::pthread_sigmask(SIG_BLOCK, &sigio, nullptr);
         struct sigaction sa{};
         sa.sa_handler = on_sigio;
         sigemptyset(&sa.sa_mask);
@@ -105,6 +112,10 @@ void SeqpacketBlockingServer::request_stop() {
 }
 
 void SeqpacketBlockingServer::serve() {
+    sigset_t sigio;
+    sigemptyset(&sigio);
+    sigaddset(&sigio, SIGIO);
+    ::pthread_sigmask(SIG_UNBLOCK, &sigio, nullptr);
     const int listen_fd = g_listen_fd.load();
     while (!g_stop.load()) {
         const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);

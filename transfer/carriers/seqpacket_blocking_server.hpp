@@ -52,7 +52,8 @@ public:
     void set_receiver(Receiver receiver) override { receiver_ = std::move(receiver); }
     void set_inspector(Inspector inspector) { inspector_ = std::move(inspector); }
 
-    // Accepts peers and delivers their messages until request_stop().
+    // Accepts peers and delivers their messages until request_stop(). The calling thread takes
+    // the SIGIO of connection attempts (the constructor blocks it for the others).
     void serve();
     // Async-signal-safe; later serve() calls return at once.
     static void request_stop();
