@@ -61,15 +61,6 @@ std::optional<emu::DevT> parse_devno(std::string_view s) {
                          std::strtoul(std::string(s.substr(colon + 1)).c_str(), nullptr, 10))};
 }
 
-// The reply's own words (the daemon's "disk: ..." detail), else the errno.
-int fail(Session& s, const emu::DmReply& reply, std::string_view what) {
-    if (!reply.detail.empty())
-        s.error(reply.detail);
-    else
-        s.errorf("{}: {}", what, errno_text(reply.error));
-    return 1;
-}
-
 asio::awaitable<int> disk_add(Session& s, const std::vector<std::string>& words,
                               const std::vector<std::pair<std::string, std::string>>& opts) {
     if (words.size() != 1) {
@@ -102,14 +93,14 @@ asio::awaitable<int> disk_add(Session& s, const std::vector<std::string>& words,
         co_return 1;
     }
     const auto reply = co_await s.channel().call(req);
-    co_return reply.error ? fail(s, reply, "disk add " + req.name) : 0;
+    co_return reply.error ? dmemu_command_failed(s, reply, "disk add " + req.name) : 0;
 }
 
 asio::awaitable<int> disk_ls(Session& s) {
     DmRequest req;
     req.cmd = DmCommand::disk_list;
     const auto reply = co_await s.channel().call(req);
-    if (reply.error) co_return fail(s, reply, "disk ls");
+    if (reply.error) co_return dmemu_command_failed(s, reply, "disk ls");
     if (reply.disks.empty()) {
         s.out += "No disks found\n";
         co_return 0;
@@ -133,19 +124,27 @@ asio::awaitable<int> disk_rm(Session& s, const std::vector<std::string>& words) 
     req.cmd = DmCommand::disk_remove;
     req.name = words[0];
     const auto reply = co_await s.channel().call(req);
-    co_return reply.error ? fail(s, reply, "disk rm " + req.name) : 0;
+    co_return reply.error ? dmemu_command_failed(s, reply, "disk rm " + req.name) : 0;
 }
 
 asio::awaitable<int> dmesg(Session& s) {
     DmRequest req;
     req.cmd = DmCommand::dmesg;
     const auto reply = co_await s.channel().call(req);
-    if (reply.error) co_return fail(s, reply, "dmesg");
+    if (reply.error) co_return dmemu_command_failed(s, reply, "dmesg");
     for (const auto& line : reply.kernel_lines) s.out += line.text + "\n";
     co_return 0;
 }
 
 }  // namespace
+
+int dmemu_command_failed(Session& s, const emu::DmReply& reply, std::string_view what) {
+    if (!reply.detail.empty())
+        s.error(reply.detail);
+    else
+        s.errorf("{}: {}", what, errno_text(reply.error));
+    return 1;
+}
 
 asio::awaitable<int> run_dmemu_command(Session& s, const std::vector<std::string>& argv) {
     std::vector<std::string> words;

@@ -13,7 +13,6 @@
 #include <cctype>
 
 #include "tools/dmsetup/commands.hpp"
-#include "tools/dmsetup/errno_text.hpp"
 #include "tools/dmsetup/usage.hpp"
 
 namespace dmemu::dmsetup {
@@ -26,15 +25,6 @@ using emu::DmRequest;
 namespace {
 
 using Words = std::vector<std::string>;
-
-// The daemon's words when it gave them (every fault request does), else the errno.
-int fault_fail(Session& s, const DmReply& reply, std::string_view what) {
-    if (!reply.detail.empty())
-        s.error(reply.detail);
-    else
-        s.errorf("{}: {}", what, errno_text(reply.error));
-    return 1;
-}
 
 std::optional<std::uint64_t> parse_fault_id(const std::string& word) {
     if (word.empty() || word.size() > 19) return std::nullopt;
@@ -60,7 +50,7 @@ asio::awaitable<int> fault_add(Session& s, const Words& words) {
     req.name = words[0];
     req.message = join(words.begin() + 1, words.end());
     const DmReply reply = co_await s.channel().call(req);
-    if (reply.error) co_return fault_fail(s, reply, "fault add " + req.name);
+    if (reply.error) co_return dmemu_command_failed(s, reply, "fault add " + req.name);
     // The id alone, so a script can keep it: id=$(dmemu-setup fault add ...).
     for (const auto& f : reply.faults) s.out += fmt::format("{}\n", f.id);
     co_return 0;
@@ -75,7 +65,7 @@ asio::awaitable<int> fault_ls(Session& s, const Words& words) {
     req.cmd = DmCommand::fault_list;
     if (!words.empty()) req.name = words[0];
     const DmReply reply = co_await s.channel().call(req);
-    if (reply.error) co_return fault_fail(s, reply, "fault ls");
+    if (reply.error) co_return dmemu_command_failed(s, reply, "fault ls");
     if (reply.faults.empty()) {
         s.out += "No faults found\n";
         co_return 0;
@@ -114,7 +104,7 @@ asio::awaitable<int> fault_rm(Session& s, const Words& words) {
     req.name = words[0];
     req.fault_id = *id;
     const DmReply reply = co_await s.channel().call(req);
-    co_return reply.error ? fault_fail(s, reply, "fault rm " + req.name) : 0;
+    co_return reply.error ? dmemu_command_failed(s, reply, "fault rm " + req.name) : 0;
 }
 
 asio::awaitable<int> fault_clear(Session& s, const Words& words) {
@@ -126,7 +116,7 @@ asio::awaitable<int> fault_clear(Session& s, const Words& words) {
     req.cmd = DmCommand::fault_clear;
     if (!words.empty()) req.name = words[0];
     const DmReply reply = co_await s.channel().call(req);
-    co_return reply.error ? fault_fail(s, reply, "fault clear") : 0;
+    co_return reply.error ? dmemu_command_failed(s, reply, "fault clear") : 0;
 }
 
 }  // namespace

@@ -65,5 +65,8 @@ boost::asio::awaitable<bool> process_all(Session& s, CommandCall call, bool sile
 boost::asio::awaitable<int> run_dmemu_command(Session& s, const std::vector<std::string>& argv);
 // dmemu's block-fault commands (fault add|ls|rm|clear, cmd_fault.cpp).
 boost::asio::awaitable<int> run_fault_command(Session& s, const std::vector<std::string>& argv);
+// How dmemu's own commands fail: the daemon's own words when the reply has them ("disk: ...",
+// "fault: ..."), else "WHAT: <strerror>". Returns the exit status, 1.
+int dmemu_command_failed(Session& s, const emu::DmReply& reply, std::string_view what);
 
 }  // namespace dmemu::dmsetup
