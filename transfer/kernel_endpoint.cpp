@@ -244,8 +244,12 @@ void KernelEndpoint::on_message(State& st, std::vector<std::byte> bytes) {
         w.data.assign(reply.data.begin(), reply.data.end());
     }
     w.done = true;
-    w.sleep->cancel();
     st.spare = std::move(bytes);  // reply.data is copied: the buffer is free
+    // Last: resumed now, the consult may send again, register anew or end the endpoint.
+    if (st.options.resume_in_delivery)
+        w.sleep->cancel_now();
+    else
+        w.sleep->cancel();
 }
 
 }  // namespace dmemu::transfer

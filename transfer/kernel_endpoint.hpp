@@ -71,6 +71,11 @@ struct KernelEndpointOptions {
     bool one_in_flight = true;
     // The first seq sent (the kernel starts at 0); tests set it near 2^32 to exercise the wrap.
     std::uint32_t first_seq = 0;
+    // true: a reply resumes its consult inside the carrier's delivery, not in a step posted
+    // after it. Over a socket that saves the loop an epoll_wait per round trip (the posted step
+    // queues behind Asio's reactor task). The daemon sets it; scenarios keep false, so their
+    // event order, and so every recorded seed's replay, stays as it is.
+    bool resume_in_delivery = false;
 };
 
 class KernelEndpoint {

@@ -34,6 +34,14 @@ void Sleep::cancel() {
     waiter_.wake_all();
 }
 
+void Sleep::cancel_now() {
+    if (pending_ != 0) {
+        clock_.cancel(pending_);
+        pending_ = 0;
+    }
+    waiter_.wake_one_now();
+}
+
 RealClock::RealClock(asio::io_context& ctx)
     : Clock(ctx),
       epoch_(std::chrono::steady_clock::now()),

@@ -74,6 +74,8 @@ public:
     boost::asio::awaitable<bool> until(TimePoint deadline);
     boost::asio::awaitable<bool> for_(Duration d) { return until(clock_.now() + d); }
     void cancel();
+    // cancel(), and the waiter resumes inside this call (WaitQueue::wake_one_now's rules).
+    void cancel_now();
 
 private:
     Clock& clock_;

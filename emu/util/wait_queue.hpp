@@ -6,8 +6,9 @@
 // Why not the usual Asio idiom of a steady_timer that never expires and is cancelled to wake the
 // waiter: each such wait re-arms the reactor's timerfd (a system call per wait, measured as a
 // large share of a ulog round trip), and on a virtual clock it is still a real-time object.
-// Waking here is one post to the executor, never an inline resume, so a waker's caller always
-// finishes its step before the woken coroutine runs.
+// Waking here is one post to the executor, so a waker's caller always finishes its step before
+// the woken coroutine runs; wake_one_now() is the one exception, for callers that have nothing
+// left to do.
 //
 // Destroying the queue wakes its waiters (as destroying a timer cancels its waits); an object
 // that owns a WaitQueue must still outlive the coroutines waiting on it.
@@ -23,7 +24,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
-#include <functional>
 #include <memory>
 
 namespace dmemu::emu {
@@ -39,9 +39,7 @@ public:
     boost::asio::awaitable<void> wait() {
         return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
             [this](auto handler) {
-                // Handlers are move-only; std::function wants a copyable callable.
-                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-                waiters_.emplace_back([shared] { (*shared)(); });
+                waiters_.push_back(std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler)));
             },
             boost::asio::use_awaitable);
     }
@@ -49,9 +47,20 @@ public:
     // Wakes the longest waiter; false when nobody waits.
     bool wake_one() {
         if (waiters_.empty()) return false;
-        auto resume = std::move(waiters_.front());
+        auto waiter = std::move(waiters_.front());
         waiters_.pop_front();
-        boost::asio::post(executor_, std::move(resume));
+        boost::asio::post(executor_, [waiter = std::move(waiter)] { waiter->resume(); });
+        return true;
+    }
+    // Like wake_one(), but the waiter runs now, inside this call, up to its next suspension:
+    // saves the loop a step (over a socket, an epoll_wait per wake-up). Only for a caller at the
+    // top of a step of its own that has finished its work: the woken coroutine may do anything,
+    // including destroying this queue's owner, so nothing of `this` may be used afterwards.
+    bool wake_one_now() {
+        if (waiters_.empty()) return false;
+        auto waiter = std::move(waiters_.front());
+        waiters_.pop_front();
+        waiter->resume();
         return true;
     }
     void wake_all() {
@@ -62,8 +71,22 @@ public:
     bool empty() const { return waiters_.empty(); }
 
 private:
+    // A parked coroutine's completion handler. Handlers are move-only, so not a std::function
+    // (which wants a copyable callable, and so a shared_ptr around the handler: two allocations
+    // per wait where this takes one).
+    struct Waiter {
+        virtual ~Waiter() = default;
+        virtual void resume() = 0;
+    };
+    template <typename Handler>
+    struct WaiterFor final : Waiter {
+        explicit WaiterFor(Handler h) : handler(std::move(h)) {}
+        void resume() override { std::move(handler)(); }
+        Handler handler;
+    };
+
     boost::asio::any_io_executor executor_;
-    std::deque<std::function<void()>> waiters_;
+    std::deque<std::unique_ptr<Waiter>> waiters_;
 };
 
 }  // namespace dmemu::emu

@@ -11,6 +11,9 @@
 #include <functional>
 #include <optional>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "tests/transfer/transfer_test_support.hpp"
@@ -432,6 +435,72 @@ TEST_F(KernelEndpointTest, DestroyedEndpointEndsPendingConsultsWithEshutdown) {
     ASSERT_TRUE(*waiting && *queued);
     EXPECT_EQ((*waiting)->error, -ESHUTDOWN);
     EXPECT_EQ((*queued)->error, -ESHUTDOWN);
+}
+
+// Runs loop steps one at a time until the fake server has answered `n` requests (its reply is
+// then posted, one step from delivery).
+void step_until_answered(boost::asio::io_context& ctx, const std::vector<UlogMessage>& requests,
+                         std::size_t n) {
+    while (requests.size() < n) ASSERT_EQ(ctx.run_one(), 1u);
+}
+
+TEST_F(KernelEndpointTest, ByDefaultTheConsultResumesOneStepAfterItsReply) {
+    start_server();
+    auto result = consult(UlogRequestType::get_sync_count, {}, 8);
+    step_until_answered(ctx, requests, 1);
+    ASSERT_EQ(ctx.run_one(), 1u);  // the reply's delivery: wakes the consult with a post
+    EXPECT_FALSE(*result);
+    ctx.run();
+    EXPECT_TRUE(*result);
+}
+
+TEST_F(KernelEndpointTest, ResumeInDeliveryFinishesTheConsultInsideTheReplysStep) {
+    endpoint({.resume_in_delivery = true});
+    start_server();
+    auto result = consult(UlogRequestType::get_sync_count, {}, 8);
+    step_until_answered(ctx, requests, 1);
+    ASSERT_EQ(ctx.run_one(), 1u);
+    ASSERT_TRUE(*result);
+    EXPECT_EQ((*result)->error, 0);
+}
+
+TEST_F(KernelEndpointTest, ResumeInDeliveryKeepsConsultsInOrderWithDuplicatedReplies) {
+    endpoint({.resume_in_delivery = true});
+    auto dup = std::make_shared<test::DuplicateHook>(Direction::to_kernel);
+    link.hooks().append(dup);
+    start_server();
+    answer = [&](const UlogMessage& rq) {
+        server->reply(rq, 0, encode_payload(SyncCount{rq.req->seq + 10}));
+    };
+    auto a = consult(UlogRequestType::get_sync_count, {}, 8);
+    auto b = consult(UlogRequestType::get_sync_count, {}, 8);
+    clock.run_until_idle();
+    ASSERT_TRUE(*a && *b);
+    EXPECT_EQ(decode_sync_count((*a)->data)->count, 10u);
+    EXPECT_EQ(decode_sync_count((*b)->data)->count, 11u);
+    EXPECT_EQ(dup->duplicated(), 2);
+    EXPECT_EQ(seqs(), (std::vector<std::uint32_t>{0, 1}));
+}
+
+// The resumed consult runs inside the endpoint's delivery; ending the endpoint there must not
+// leave the delivery using it (the ASan build checks).
+TEST_F(KernelEndpointTest, ResumeInDeliveryLetsTheResumedConsultDestroyTheEndpoint) {
+    endpoint({.resume_in_delivery = true});
+    start_server();
+    bool destroyed = false;
+    boost::asio::co_spawn(
+        ctx,
+        [&]() -> boost::asio::awaitable<void> {
+            auto r = co_await ep->consult(kUuid, kLuid, UlogRequestType::get_sync_count, {}, 8);
+            EXPECT_EQ(r.error, 0);
+            ep.reset();
+            destroyed = true;
+        },
+        boost::asio::detached);
+    step_until_answered(ctx, requests, 1);
+    ASSERT_EQ(ctx.run_one(), 1u);
+    EXPECT_TRUE(destroyed);
+    ctx.run();
 }
 
 }  // namespace

@@ -10,21 +10,29 @@
 // Each round trip is an IN_SYNC request (8-byte region) answered with 8 bytes, on a
 // clustered-core log created first.
 //
-//   ulog_bench --ulogd PATH [--seconds S] [--cpu N|any] [--only in-process|socket|bare]
+// Two more rows split socket / bare between the two sides, against the bare ping-pong's blocking
+// echo server: the sending side on a plain Asio loop ("asio-loop", what any loop-driven carrier
+// costs), and dmemu's kernel side as the daemon runs it ("kernel-side").
+//
+//   ulog_bench --ulogd PATH [--seconds S] [--cpu N|any]
+//              [--only in-process|socket|bare|asio-loop|kernel-side]
 //
 // A benchmark, not a test: run it on a quiet machine and read the ratios.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 // clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
@@ -39,6 +47,7 @@
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "logs/userspace/log_server_connection.hpp"
+#include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_client.hpp"
 #include "transfer/cn_msg.hpp"
 #include "transfer/kernel_endpoint.hpp"
@@ -113,16 +122,14 @@ Rate in_process(double seconds) {
     return run_consults(ctx, endpoint, seconds);
 }
 
-Rate over_socket(const std::string& ulogd, double seconds) {
+// The daemon's kernel side (KernelEndpoint on SeqpacketClient, RealClock) against a server
+// process that start_server(socket path) forks: dmemu-ulogd, or the bare echo.
+template <typename StartServer>
+Rate kernel_side_against(StartServer start_server, double seconds) {
     const std::string dir = std::filesystem::temp_directory_path() / ("ulog-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const std::string sock = dir + "/ulogd.sock";
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::execl(ulogd.c_str(), "dmemu-ulogd", "--socket", sock.c_str(), "--log-level", "warn",
-                static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
+    const pid_t pid = start_server(sock);
     asio::io_context ctx(1);
     dmemu::emu::RealClock clock(ctx);
     dmemu::emu::KernelLog klog;
@@ -132,7 +139,7 @@ Rate over_socket(const std::string& ulogd, double seconds) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     Rate rate;
     {
-        tr::KernelEndpoint endpoint(clock, klog, client);
+        tr::KernelEndpoint endpoint(clock, klog, client, {.resume_in_delivery = true});  // as the daemon
         rate = run_consults(ctx, endpoint, seconds);
     }
     ::kill(pid, SIGTERM);
@@ -141,34 +148,125 @@ Rate over_socket(const std::string& ulogd, double seconds) {
     return rate;
 }
 
-Rate bare_ping_pong(double seconds) {
+Rate over_socket(const std::string& ulogd, double seconds) {
+    return kernel_side_against(
+        [&](const std::string& sock) {
+            const pid_t pid = ::fork();
+            if (pid == 0) {
+                ::execl(ulogd.c_str(), "dmemu-ulogd", "--socket", sock.c_str(), "--log-level", "warn",
+                        static_cast<char*>(nullptr));
+                ::_exit(127);
+            }
+            return pid;
+        },
+        seconds);
+}
+
+// The bare server: a blocking recv/send loop that sends each message back as it came (a request
+// echoed is a well-formed reply to itself: same seq, 8 bytes of data, error 0). Returns at EOF.
+[[noreturn]] void echo_forever(int fd) {
+    std::vector<char> buf(4096);
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+        if (n <= 0) ::_exit(0);
+        if (::send(fd, buf.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL) < 0) ::_exit(0);
+    }
+}
+
+// A child process echoing on one end of a fresh socket pair; returns the other end.
+int fork_echo(pid_t& pid) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("socketpair");
-    const pid_t pid = ::fork();
+    pid = ::fork();
     if (pid == 0) {
         ::close(fds[0]);
-        std::vector<char> buf(4096);
-        for (;;) {
-            const ssize_t n = ::recv(fds[1], buf.data(), buf.size(), 0);
-            if (n <= 0) ::_exit(0);
-            if (::send(fds[1], buf.data(), kMessage, MSG_NOSIGNAL) < 0) ::_exit(0);
-        }
+        echo_forever(fds[1]);
     }
     ::close(fds[1]);
-    std::vector<char> out(kMessage, 'x'), in(4096);
+    return fds[0];
+}
+
+// A child process that accepts one connection on `path` and echoes on it.
+pid_t fork_echo_listener(const std::string& path) {
+    const int listener = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (listener < 0 || path.size() >= sizeof(addr.sun_path)) throw std::runtime_error("echo socket");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(listener, 1) != 0)
+        throw std::runtime_error(fmt::format("echo socket {}: {}", path, std::strerror(errno)));
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::accept(listener, nullptr, nullptr);
+        if (fd < 0) ::_exit(1);
+        echo_forever(fd);
+    }
+    ::close(listener);
+    return pid;
+}
+
+Rate kernel_side_to_echo(double seconds) { return kernel_side_against(fork_echo_listener, seconds); }
+
+std::vector<char> request_bytes() {
+    std::vector<char> out(kMessage, 'x');
+    return out;
+}
+
+// Blocking send and recv on both sides: the floor.
+Rate bare_ping_pong(double seconds) {
+    pid_t pid = 0;
+    const int fd = fork_echo(pid);
+    std::vector<char> out = request_bytes(), in(4096);
     Rate rate;
     const auto start = Clock::now();
     const auto stop = start + std::chrono::duration<double>(seconds);
     for (;;) {
         for (int i = 0; i < 1024; ++i) {
-            if (::send(fds[0], out.data(), out.size(), MSG_NOSIGNAL) < 0 || ::recv(fds[0], in.data(), in.size(), 0) <= 0)
+            if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) < 0 || ::recv(fd, in.data(), in.size(), 0) <= 0)
                 throw std::runtime_error("ping-pong failed");
         }
         rate.round_trips += 1024;
         if (Clock::now() >= stop) break;
     }
     rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    ::close(fds[0]);
+    ::close(fd);
+    ::waitpid(pid, nullptr, 0);
+    return rate;
+}
+
+// The bare ping-pong with its sending side on an Asio loop (direct send, a coroutine awaiting
+// async_receive), and nothing of dmemu: what any carrier driven by an Asio loop costs. Asio's
+// receive tries a recvmsg first (EAGAIN: the echo has not run yet on this CPU), then waits in
+// epoll_wait, then reads: three system calls where blocking recv makes one.
+Rate asio_loop_ping_pong(double seconds) {
+    pid_t pid = 0;
+    const int fd = fork_echo(pid);
+    asio::io_context ctx(1);
+    tr::SeqPacketProtocol::socket socket(ctx, tr::SeqPacketProtocol(), fd);
+    socket.non_blocking(true);
+    Rate rate;
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            std::vector<char> out = request_bytes(), in(4096);
+            const auto start = Clock::now();
+            const auto stop = start + std::chrono::duration<double>(seconds);
+            for (;;) {
+                for (int i = 0; i < 1024; ++i) {
+                    socket.send(asio::buffer(out), 0);
+                    asio::socket_base::message_flags flags = 0;
+                    co_await socket.async_receive(asio::buffer(in), flags, asio::use_awaitable);
+                }
+                rate.round_trips += 1024;
+                if (Clock::now() >= stop) break;
+            }
+            rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        },
+        [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+    ctx.run();
+    socket.close();
     ::waitpid(pid, nullptr, 0);
     return rate;
 }
@@ -187,7 +285,7 @@ int main(int argc, char** argv) {
     CLI::App app{"ulog_bench: ulog round trips per second (in-process, socket, bare ping-pong)"};
     std::string ulogd;
     double seconds = 2.0;
-    app.add_option("--ulogd", ulogd, "path of the dmemu-ulogd program")->required();
+    app.add_option("--ulogd", ulogd, "path of the dmemu-ulogd program")->required()->check(CLI::ExistingFile);
     app.add_option("--seconds", seconds, "time per measurement")->capture_default_str();
     std::string cpu = "0";
     app.add_option("--cpu", cpu,
@@ -200,7 +298,7 @@ int main(int argc, char** argv) {
         });
     std::string only;
     app.add_option("--only", only, "measure one carrier alone, for profiling")
-        ->check(CLI::IsMember({"in-process", "socket", "bare"}));
+        ->check(CLI::IsMember({"in-process", "socket", "bare", "asio-loop", "kernel-side"}));
     CLI11_PARSE(app, argc, argv);
     try {
         // One CPU for the bench and the processes it starts (children inherit the mask). On
@@ -210,22 +308,32 @@ int main(int argc, char** argv) {
         // is one context switch, for the bare ping-pong and the carrier alike.
         if (cpu != "any") pin_to_cpu(std::stoi(cpu));
         if (!only.empty()) {
-            const Rate r = only == "in-process" ? in_process(seconds)
-                           : only == "socket"   ? over_socket(ulogd, seconds)
-                                                : bare_ping_pong(seconds);
+            const Rate r = only == "in-process"    ? in_process(seconds)
+                           : only == "socket"      ? over_socket(ulogd, seconds)
+                           : only == "asio-loop"   ? asio_loop_ping_pong(seconds)
+                           : only == "kernel-side" ? kernel_side_to_echo(seconds)
+                                                   : bare_ping_pong(seconds);
             fmt::print("{}: {:.0f} round trips/s\n", only, r.per_second());
             return 0;
         }
         const Rate bare = bare_ping_pong(seconds);
+        const Rate loop = asio_loop_ping_pong(seconds);
+        const Rate kernel = kernel_side_to_echo(seconds);
         const Rate sock = over_socket(ulogd, seconds);
         const Rate inproc = in_process(seconds);
         fmt::print("all processes on CPU {}\n", cpu);
         fmt::print("message size: {} bytes each way (cn_msg + dm_ulog_request + {} bytes)\n", kMessage, kPayload);
-        fmt::print("{:<36}{:>14}\n", "carrier", "round trips/s");
-        fmt::print("{:<36}{:>14.0f}\n", "in-process (virtual clock)", inproc.per_second());
-        fmt::print("{:<36}{:>14.0f}\n", "socket (dmemu-ulogd process)", sock.per_second());
-        fmt::print("{:<36}{:>14.0f}\n", "bare SOCK_SEQPACKET ping-pong", bare.per_second());
+        fmt::print("{:<52}{:>14}\n", "carrier", "round trips/s");
+        fmt::print("{:<52}{:>14.0f}\n", "in-process (virtual clock)", inproc.per_second());
+        fmt::print("{:<52}{:>14.0f}\n", "socket (dmemu-ulogd process)", sock.per_second());
+        fmt::print("{:<52}{:>14.0f}\n", "bare SOCK_SEQPACKET ping-pong", bare.per_second());
+        fmt::print("where the socket's time goes (same echo server, blocking):\n");
+        fmt::print("{:<52}{:>14.0f}\n", "  sending side on an Asio loop, no dmemu", loop.per_second());
+        fmt::print("{:<52}{:>14.0f}\n", "  dmemu's kernel side (daemon's carrier + endpoint)", kernel.per_second());
         fmt::print("ratio socket / bare:   {:.2f}  (target >= 0.80)\n", sock.per_second() / bare.per_second());
+        fmt::print("  Asio loop / bare:               {:.2f}  (an event loop's floor)\n", loop.per_second() / bare.per_second());
+        fmt::print("  dmemu kernel side / Asio loop:  {:.2f}  (dmemu's code on that loop)\n", kernel.per_second() / loop.per_second());
+        fmt::print("  socket / dmemu kernel side:     {:.2f}  (dmemu-ulogd against the bare echo)\n", sock.per_second() / kernel.per_second());
         fmt::print("in-process:            {:.2f} M/s  (target >= 1.00 M/s)\n", inproc.per_second() / 1e6);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ulog_bench: %s\n", e.what());

@@ -35,7 +35,8 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     emu::register_builtin_targets(targets);
     // Declared before the DeviceMapper: tables' DTRs consult the log server during its shutdown.
     transfer::SeqpacketClient ulog_carrier(ctx, opts.ulogd_socket, transfer::Side::kernel);
-    transfer::KernelEndpoint ulog_endpoint(clock, klog, ulog_carrier);
+    transfer::KernelEndpoint ulog_endpoint(clock, klog, ulog_carrier,
+                                           {.resume_in_delivery = true});
     emu::DeviceMapper::Options dm_options;
     dm_options.dm_major = opts.dm_major;
     emu::DeviceMapper dm(ctx, clock, rng, klog, targets, dm_options);

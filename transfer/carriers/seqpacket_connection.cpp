@@ -65,7 +65,7 @@ SeqpacketConnection::SeqpacketConnection(Socket socket) : socket_(std::move(sock
 SeqpacketConnection::~SeqpacketConnection() = default;
 
 void SeqpacketConnection::start(OnMessage on_message, OnClosed on_closed) {
-    on_message_ = std::move(on_message);
+    on_message_ = std::make_shared<const OnMessage>(std::move(on_message));
     on_closed_ = std::move(on_closed);
     auto self = shared_from_this();
     std::weak_ptr<SeqpacketConnection> weak = self;
@@ -75,8 +75,8 @@ void SeqpacketConnection::start(OnMessage on_message, OnClosed on_closed) {
                        [weak](std::vector<std::byte> m) {
                            auto c = weak.lock();
                            if (!c || !c->open_ || !c->on_message_) return;
-                           auto deliver = c->on_message_;
-                           deliver(std::move(m));
+                           const auto deliver = c->on_message_;  // close() may reset it
+                           (*deliver)(std::move(m));
                        },
                        [weak](const char* what, const boost::system::error_code& ec) {
                            if (auto c = weak.lock()) c->fail(what, ec);

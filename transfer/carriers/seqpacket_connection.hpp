@@ -44,7 +44,7 @@ private:
     void fail(const char* what, const boost::system::error_code& ec);
 
     Socket socket_;
-    OnMessage on_message_;
+    std::shared_ptr<const OnMessage> on_message_;  // shared: see SeqpacketEnd::receiver_
     OnClosed on_closed_;
     std::deque<std::vector<std::byte>> outbound_;
     bool writing_ = false;

@@ -50,8 +50,8 @@ int SeqpacketEnd::send(std::vector<std::byte> message) {
 
 void SeqpacketEnd::deliver(std::vector<std::byte> message) {
     if (!receiver_) return;
-    auto receiver = receiver_;  // it may replace itself while running
-    receiver(std::move(message));
+    const auto receiver = receiver_;  // it may replace itself while running
+    (*receiver)(std::move(message));
 }
 
 }  // namespace dmemu::transfer

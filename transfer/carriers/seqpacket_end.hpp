@@ -27,7 +27,9 @@ public:
     void detach();
     // 0, or -ESRCH when there is no connection.
     int send(std::vector<std::byte> message);
-    void set_receiver(Carrier::Receiver receiver) { receiver_ = std::move(receiver); }
+    void set_receiver(Carrier::Receiver receiver) {
+        receiver_ = receiver ? std::make_shared<const Carrier::Receiver>(std::move(receiver)) : nullptr;
+    }
     HookChain& hooks() { return hooks_; }
 
 private:
@@ -35,7 +37,9 @@ private:
 
     Side side_;
     HookChain hooks_;
-    Carrier::Receiver receiver_;
+    // Shared, so a delivery holds the receiver it started with (it may replace itself while
+    // running) without copying the std::function, which would allocate per message.
+    std::shared_ptr<const Carrier::Receiver> receiver_;
     std::shared_ptr<SeqpacketConnection> conn_;
 };
 
