@@ -39,7 +39,8 @@ public:
     boost::asio::awaitable<void> wait() {
         return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
             [this](auto handler) {
-                waiters_.push_back(std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler)));
+                waiters_.push_back(
+                    std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler)));
             },
             boost::asio::use_awaitable);
     }

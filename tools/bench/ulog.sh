@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 b=${BENCH_BUILD:-build-bench}
 ninja -C "$b" tools/bench/ulog_bench tools/dmemu-ulogd >/dev/null
-"$b/tools/bench/ulog_bench" --ulogd "$b/tools/dmemu-ulogd" --seconds "${BENCH_SECONDS:-2}"
+"$b/tools/bench/ulog_bench" --ulogd "$b/tools/dmemu-ulogd" --seconds "${BENCH_SECONDS:-1}" --rounds "${BENCH_ROUNDS:-5}"

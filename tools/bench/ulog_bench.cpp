@@ -14,7 +14,7 @@
 // echo server: the sending side on a plain Asio loop ("asio-loop", what any loop-driven carrier
 // costs), and dmemu's kernel side as the daemon runs it ("kernel-side").
 //
-//   ulog_bench --ulogd PATH [--seconds S] [--cpu N|any]
+//   ulog_bench --ulogd PATH [--seconds S] [--rounds N] [--cpu N|any]
 //              [--only in-process|socket|bare|asio-loop|kernel-side]
 //
 // A benchmark, not a test: run it on a quiet machine and read the ratios.
@@ -34,6 +34,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -41,6 +42,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -271,6 +273,17 @@ Rate asio_loop_ping_pong(double seconds) {
     return rate;
 }
 
+struct Spread {
+    double median = 0, min = 0, max = 0;
+};
+
+Spread spread(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    const double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return {median, v.front(), v.back()};
+}
+
 void pin_to_cpu(int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -284,9 +297,13 @@ void pin_to_cpu(int cpu) {
 int main(int argc, char** argv) {
     CLI::App app{"ulog_bench: ulog round trips per second (in-process, socket, bare ping-pong)"};
     std::string ulogd;
-    double seconds = 2.0;
+    double seconds = 1.0;
     app.add_option("--ulogd", ulogd, "path of the dmemu-ulogd program")->required()->check(CLI::ExistingFile);
     app.add_option("--seconds", seconds, "time per measurement")->capture_default_str();
+    int rounds = 5;
+    app.add_option("--rounds", rounds, "measure every carrier this many times, in turn (medians printed)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
     std::string cpu = "0";
     app.add_option("--cpu", cpu,
                    "run every process of the measurement on this CPU, or 'any' (see below)")
@@ -316,25 +333,43 @@ int main(int argc, char** argv) {
             fmt::print("{}: {:.0f} round trips/s\n", only, r.per_second());
             return 0;
         }
-        const Rate bare = bare_ping_pong(seconds);
-        const Rate loop = asio_loop_ping_pong(seconds);
-        const Rate kernel = kernel_side_to_echo(seconds);
-        const Rate sock = over_socket(ulogd, seconds);
-        const Rate inproc = in_process(seconds);
-        fmt::print("all processes on CPU {}\n", cpu);
+        // Rounds, each measuring every carrier once in turn: on a VM the same ping-pong moves by
+        // 30 % from one second to the next, so a ratio is taken within a round (measurements
+        // seconds apart) and the median over rounds is printed, with the range.
+        std::vector<double> bare, loop, kernel, sock, inproc;
+        for (int round = 0; round < rounds; ++round) {
+            bare.push_back(bare_ping_pong(seconds).per_second());
+            loop.push_back(asio_loop_ping_pong(seconds).per_second());
+            kernel.push_back(kernel_side_to_echo(seconds).per_second());
+            sock.push_back(over_socket(ulogd, seconds).per_second());
+            inproc.push_back(in_process(seconds).per_second());
+        }
+        fmt::print("all processes on CPU {}; {} rounds of {} s per carrier; medians [min - max]\n", cpu, rounds,
+                   seconds);
         fmt::print("message size: {} bytes each way (cn_msg + dm_ulog_request + {} bytes)\n", kMessage, kPayload);
         fmt::print("{:<52}{:>14}\n", "carrier", "round trips/s");
-        fmt::print("{:<52}{:>14.0f}\n", "in-process (virtual clock)", inproc.per_second());
-        fmt::print("{:<52}{:>14.0f}\n", "socket (dmemu-ulogd process)", sock.per_second());
-        fmt::print("{:<52}{:>14.0f}\n", "bare SOCK_SEQPACKET ping-pong", bare.per_second());
+        const auto row = [](std::string_view name, const std::vector<double>& v) {
+            const Spread sp = spread(v);
+            fmt::print("{:<52}{:>14.0f}  [{:.0f} - {:.0f}]\n", name, sp.median, sp.min, sp.max);
+        };
+        row("in-process (virtual clock)", inproc);
+        row("socket (dmemu-ulogd process)", sock);
+        row("bare SOCK_SEQPACKET ping-pong", bare);
         fmt::print("where the socket's time goes (same echo server, blocking):\n");
-        fmt::print("{:<52}{:>14.0f}\n", "  sending side on an Asio loop, no dmemu", loop.per_second());
-        fmt::print("{:<52}{:>14.0f}\n", "  dmemu's kernel side (daemon's carrier + endpoint)", kernel.per_second());
-        fmt::print("ratio socket / bare:   {:.2f}  (target >= 0.80)\n", sock.per_second() / bare.per_second());
-        fmt::print("  Asio loop / bare:               {:.2f}  (an event loop's floor)\n", loop.per_second() / bare.per_second());
-        fmt::print("  dmemu kernel side / Asio loop:  {:.2f}  (dmemu's code on that loop)\n", kernel.per_second() / loop.per_second());
-        fmt::print("  socket / dmemu kernel side:     {:.2f}  (dmemu-ulogd against the bare echo)\n", sock.per_second() / kernel.per_second());
-        fmt::print("in-process:            {:.2f} M/s  (target >= 1.00 M/s)\n", inproc.per_second() / 1e6);
+        row("  sending side on an Asio loop, no dmemu", loop);
+        row("  dmemu's kernel side (daemon's carrier + endpoint)", kernel);
+        const auto ratio = [](std::string_view name, const std::vector<double>& num, const std::vector<double>& den,
+                              std::string_view note) {
+            std::vector<double> r;
+            for (std::size_t i = 0; i < num.size(); ++i) r.push_back(num[i] / den[i]);
+            const Spread sp = spread(r);
+            fmt::print("{:<34}{:.2f}  [{:.2f} - {:.2f}]  {}\n", name, sp.median, sp.min, sp.max, note);
+        };
+        ratio("ratio socket / bare:", sock, bare, "(target >= 0.80)");
+        ratio("  Asio loop / bare:", loop, bare, "(an event loop's floor)");
+        ratio("  dmemu kernel side / Asio loop:", kernel, loop, "(dmemu's code on that loop)");
+        ratio("  socket / dmemu kernel side:", sock, kernel, "(dmemu-ulogd against the bare echo)");
+        fmt::print("in-process:                       {:.2f} M/s  (target >= 1.00 M/s)\n", spread(inproc).median / 1e6);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ulog_bench: %s\n", e.what());
         return 1;

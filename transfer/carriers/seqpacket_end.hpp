@@ -28,7 +28,8 @@ public:
     // 0, or -ESRCH when there is no connection.
     int send(std::vector<std::byte> message);
     void set_receiver(Carrier::Receiver receiver) {
-        receiver_ = receiver ? std::make_shared<const Carrier::Receiver>(std::move(receiver)) : nullptr;
+        receiver_ =
+            receiver ? std::make_shared<const Carrier::Receiver>(std::move(receiver)) : nullptr;
     }
     HookChain& hooks() { return hooks_; }
 
