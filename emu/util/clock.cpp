@@ -26,19 +26,20 @@ asio::awaitable<bool> Sleep::until(TimePoint deadline) {
     co_return fired_;
 }
 
-void Sleep::cancel() {
+void Sleep::disarm() {
     if (pending_ != 0) {
         clock_.cancel(pending_);
         pending_ = 0;
     }
+}
+
+void Sleep::cancel() {
+    disarm();
     waiter_.wake_all();
 }
 
 void Sleep::cancel_now() {
-    if (pending_ != 0) {
-        clock_.cancel(pending_);
-        pending_ = 0;
-    }
+    disarm();
     waiter_.wake_one_now();
 }
 

@@ -78,6 +78,8 @@ public:
     void cancel_now();
 
 private:
+    void disarm();  // drops the pending deadline, if any
+
     Clock& clock_;
     WaitQueue waiter_;
     TimerId pending_ = 0;

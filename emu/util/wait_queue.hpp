@@ -47,9 +47,8 @@ public:
 
     // Wakes the longest waiter; false when nobody waits.
     bool wake_one() {
-        if (waiters_.empty()) return false;
-        auto waiter = std::move(waiters_.front());
-        waiters_.pop_front();
+        auto waiter = take_longest();
+        if (!waiter) return false;
         boost::asio::post(executor_, [waiter = std::move(waiter)] { waiter->resume(); });
         return true;
     }
@@ -58,9 +57,8 @@ public:
     // top of a step of its own that has finished its work: the woken coroutine may do anything,
     // including destroying this queue's owner, so nothing of `this` may be used afterwards.
     bool wake_one_now() {
-        if (waiters_.empty()) return false;
-        auto waiter = std::move(waiters_.front());
-        waiters_.pop_front();
+        auto waiter = take_longest();
+        if (!waiter) return false;
         waiter->resume();
         return true;
     }
@@ -85,6 +83,13 @@ private:
         void resume() override { std::move(handler)(); }
         Handler handler;
     };
+
+    std::unique_ptr<Waiter> take_longest() {
+        if (waiters_.empty()) return nullptr;
+        auto waiter = std::move(waiters_.front());
+        waiters_.pop_front();
+        return waiter;
+    }
 
     boost::asio::any_io_executor executor_;
     std::deque<std::unique_ptr<Waiter>> waiters_;

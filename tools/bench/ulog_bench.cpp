@@ -22,7 +22,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,13 +189,9 @@ int fork_echo(pid_t& pid) {
 
 // A child process that accepts one connection on `path` and echoes on it.
 pid_t fork_echo_listener(const std::string& path) {
-    const int listener = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (listener < 0 || path.size() >= sizeof(addr.sun_path)) throw std::runtime_error("echo socket");
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(listener, 1) != 0)
-        throw std::runtime_error(fmt::format("echo socket {}: {}", path, std::strerror(errno)));
+    asio::io_context io;  // only to bind and listen; the child accepts on the bare descriptor
+    tr::SeqPacketProtocol::acceptor acceptor(io, tr::SeqPacketProtocol::endpoint(path));
+    const int listener = acceptor.release();
     const pid_t pid = ::fork();
     if (pid == 0) {
         const int fd = ::accept(listener, nullptr, nullptr);
@@ -209,16 +204,11 @@ pid_t fork_echo_listener(const std::string& path) {
 
 Rate kernel_side_to_echo(double seconds) { return kernel_side_against(fork_echo_listener, seconds); }
 
-std::vector<char> request_bytes() {
-    std::vector<char> out(kMessage, 'x');
-    return out;
-}
-
 // Blocking send and recv on both sides: the floor.
 Rate bare_ping_pong(double seconds) {
     pid_t pid = 0;
     const int fd = fork_echo(pid);
-    std::vector<char> out = request_bytes(), in(4096);
+    std::vector<char> out(kMessage, 'x'), in(4096);
     Rate rate;
     const auto start = Clock::now();
     const auto stop = start + std::chrono::duration<double>(seconds);
@@ -250,7 +240,7 @@ Rate asio_loop_ping_pong(double seconds) {
     asio::co_spawn(
         ctx,
         [&]() -> asio::awaitable<void> {
-            std::vector<char> out = request_bytes(), in(4096);
+            std::vector<char> out(kMessage, 'x'), in(4096);
             const auto start = Clock::now();
             const auto stop = start + std::chrono::duration<double>(seconds);
             for (;;) {
