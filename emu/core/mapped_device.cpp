@@ -46,6 +46,19 @@ std::uint32_t MappedDevice::read_ahead_sectors() const {
     return static_cast<std::uint32_t>(std::max<std::uint64_t>(from_opt, 256));
 }
 
+std::optional<FileExtent> MappedDevice::file_extent(Sector sector, std::uint64_t sectors,
+                                                    BioOp op) const {
+    if (!live_ || block_io_ || sectors == 0 || (op == BioOp::write && read_only_))
+        return std::nullopt;
+    const Table::Slot* slot = live_->find(sector);
+    if (!slot || sectors > slot->begin + slot->len - sector) return std::nullopt;
+    // A bio that map_bio would split at max_io_len goes to more than one place.
+    const Sector offset = sector - slot->begin;
+    if (slot->max_io_len != 0 && offset % slot->max_io_len + sectors > slot->max_io_len)
+        return std::nullopt;
+    return slot->target->file_extent(offset, sectors, op);
+}
+
 void MappedDevice::submit(Bio bio) {
     if (block_io_) {
         held_.push_back(std::move(bio));

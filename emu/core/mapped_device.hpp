@@ -64,6 +64,10 @@ public:
     bool supports_discard() const override;
     std::uint32_t io_opt_bytes() const override { return live_ ? live_->io_opt_bytes() : 0; }
     std::uint32_t physical_block_size() const override;
+    // While I/O flows (a live table, not suspended, writable for a write), the extent the one
+    // target covering the whole range offers (Target::file_extent).
+    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors,
+                                          BioOp op) const override;
     // Read-ahead in sectors as BLKRAGET reports it (disk_update_readahead).
     std::uint32_t read_ahead_sectors() const;
 

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,6 +128,13 @@ public:
     // the device's sectors), for the table's device-area checks.
     virtual void iterate_devices(
         const std::function<void(const DeviceRef& dev, Sector start, Sector len)>& fn) const;
+    // BlockDevice::file_extent for a range inside the target (sector relative to its begin):
+    // a target whose map() would only remap the range onto one device passes the question down.
+    // The default, nullopt, keeps the range on the Bio path.
+    virtual std::optional<FileExtent> file_extent(Sector /*sector*/, std::uint64_t /*sectors*/,
+                                                  BioOp /*op*/) const {
+        return std::nullopt;
+    }
 };
 
 struct TargetVersion {

@@ -121,6 +121,12 @@ BioDone FaultyDisk::guarded(BioDone done) {
     };
 }
 
+std::optional<FileExtent> FaultyDisk::file_extent(Sector sector, std::uint64_t sectors,
+                                                  BioOp op) const {
+    if (!powered_ || !faults_.empty() || !cache_.empty()) return std::nullopt;
+    return media_->file_extent(sector, sectors, op);
+}
+
 void FaultyDisk::submit(Bio bio) {
     auto& ctx = clock_.context();
     if (!powered_) {

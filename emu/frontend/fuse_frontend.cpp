@@ -23,7 +23,8 @@ namespace dmemu::emu {
 namespace asio = boost::asio;
 
 std::unique_ptr<FuseFrontend> FuseFrontend::mount(DeviceMapper& dm, asio::io_context& loop,
-                                                  std::string mountpoint, std::string* error) {
+                                                  std::string mountpoint, std::string* error,
+                                                  FuseOptions options) {
     std::string why;
     if (!check_dev_fuse(&why) || !check_mountpoint(mountpoint, &why)) {
         if (error) *error = why;
@@ -32,6 +33,7 @@ std::unique_ptr<FuseFrontend> FuseFrontend::mount(DeviceMapper& dm, asio::io_con
     std::unique_ptr<FuseFrontend> fe(new FuseFrontend);
     fe->mountpoint_ = std::move(mountpoint);
     fe->state_ = std::make_shared<FuseState>(dm, loop);
+    fe->state_->splice_wanted_ = options.splice;
 
     std::string opts = "default_permissions,fsname=dmemu,subtype=dmemu";
     if (geteuid() == 0 || user_allow_other()) opts += ",allow_other";
@@ -80,5 +82,13 @@ void FuseFrontend::unmount() {
 }
 
 FuseFrontend::~FuseFrontend() { unmount(); }
+
+std::size_t FuseFrontend::splice_max_bytes() const {
+    return state_->splice_wanted_ ? state_->splice_.max_bytes() : 0;
+}
+
+std::uint64_t FuseFrontend::spliced_reads() const {
+    return state_->spliced_reads_.load(std::memory_order_relaxed);
+}
 
 }  // namespace dmemu::emu

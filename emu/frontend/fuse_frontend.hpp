@@ -24,13 +24,21 @@ class DeviceMapper;
 struct FuseState;
 class SessionReader;
 
+struct FuseOptions {
+    // Answer reads that lie in one file by splice (splice_reply.hpp); off: every read goes
+    // through a Bio and a buffer (the benchmark's comparison, and a way around a kernel whose
+    // splice misbehaves).
+    bool splice = true;
+};
+
 class FuseFrontend {
 public:
     // Mounts at `mountpoint` (an existing, empty directory that is not a mount point). On failure
     // returns nullptr and sets *error ("fuse: ..."). Needs no running loop: requests wait for it
     // (so the loop thread must never touch the mount itself).
     static std::unique_ptr<FuseFrontend> mount(DeviceMapper& dm, boost::asio::io_context& loop,
-                                               std::string mountpoint, std::string* error);
+                                               std::string mountpoint, std::string* error,
+                                               FuseOptions options = {});
     // Whether this process can mount FUSE file systems; when not, *why says what is missing.
     static bool fuse_usable(std::string* why);
 
@@ -41,6 +49,10 @@ public:
     // Stops serving, answers pending requests EIO, unmounts. Idempotent.
     void unmount();
     const std::string& mountpoint() const { return mountpoint_; }
+    // READs answered by splice so far (any thread).
+    std::uint64_t spliced_reads() const;
+    // The largest read answered by splice (the pipe's limit); 0 when splice is off.
+    std::size_t splice_max_bytes() const;
 
 private:
     FuseFrontend() = default;

@@ -145,10 +145,27 @@ int fe_open(FuseState& s, fuse_ino_t ino, int flags, FuseState::OpenFile** file)
     return 0;
 }
 
-void fe_read(FuseState::OpenFile& f, std::size_t size, off_t off, std::shared_ptr<IoCall> io) {
+// A read the device would serve with nothing but a pread of one file, with a reply that fits
+// the splice pipe, is answered by splice from that file; true when it was.
+bool fe_read_spliced(FuseState& s, FuseState::OpenFile& f, const SectorSpan& span, Reply& reply) {
+    if (span.bytes == 0 || !s.splice_.fits(span.bytes)) return false;
+    auto ext = f.dev().file_extent(span.sector, span.sectors, BioOp::read);
+    if (!ext) return false;
+    ext->offset += span.head;
+    // Counted before the answer wakes the reader, so that a test sees the count with the data.
+    s.spliced_reads_.fetch_add(1, std::memory_order_relaxed);
+    reply.answer([&](fuse_req_t req) { return SpliceReplies::reply(req, *ext, span.bytes); });
+    return true;
+}
+
+void fe_read(FuseState& s, FuseState::OpenFile& f, std::size_t size, off_t off, Reply reply) {
     const SectorSpan span =
         sector_span(static_cast<std::uint64_t>(off), size, f.dev().size_sectors());
-    io->buf = io->state->buffers_.take(span.sectors << kSectorShift);  // filled by the Bio
+    if (fe_read_spliced(s, f, span, reply)) return;
+    auto io = std::make_shared<IoCall>();
+    io->state = s.shared_from_this();
+    io->reply = std::move(reply);
+    io->buf = s.buffers_.take(span.sectors << kSectorShift);  // filled by the Bio
     io->head = span.head;
     read_bytes(f.dev(), static_cast<std::uint64_t>(off), size, io->buf.data(),
                [io](int err, std::size_t n) {
@@ -176,10 +193,17 @@ void fe_write(FuseState::OpenFile& f, std::size_t size, off_t off, std::shared_p
 
 // ---- handlers, on the loop (SessionReader) ----
 
-void fe_init_handler(void* /*userdata*/, fuse_conn_info* conn) {
+void fe_init_handler(void* userdata, fuse_conn_info* conn) {
+    auto& s = *static_cast<FuseState*>(userdata);
     conn->max_write = kMaxWriteBytes;
     // Spliced requests would be copied out of the pipe anyway: write() takes a memory buffer.
     conn->want &= ~FUSE_CAP_SPLICE_READ;
+    const bool splice = s.splice_wanted_ && (conn->capable & FUSE_CAP_SPLICE_WRITE);
+    if (splice)
+        conn->want |= FUSE_CAP_SPLICE_WRITE;
+    else
+        conn->want &= ~FUSE_CAP_SPLICE_WRITE;
+    s.splice_.set_enabled(splice);
 }
 
 void fe_lookup_handler(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -291,10 +315,7 @@ void fe_read_handler(fuse_req_t req, fuse_ino_t /*ino*/, std::size_t size, off_t
         return;
     }
     with_reply(req, [file = file_of(fi), size, off](FuseState& s, Reply reply) {
-        auto io = std::make_shared<IoCall>();
-        io->state = s.shared_from_this();
-        io->reply = std::move(reply);
-        fe_read(*file, size, off, std::move(io));
+        fe_read(s, *file, size, off, std::move(reply));
     });
 }
 

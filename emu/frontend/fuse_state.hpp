@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <map>
@@ -22,6 +23,7 @@
 
 #include "emu/frontend/io_buffer.hpp"
 #include "emu/frontend/pending_replies.hpp"
+#include "emu/frontend/splice_reply.hpp"
 
 namespace dmemu::emu {
 
@@ -81,6 +83,11 @@ struct FuseState : std::enable_shared_from_this<FuseState> {
     // The buffer the SessionReader reads requests into (loop only). A large write takes it as
     // its data rather than copying; the reader then takes a fresh one.
     IoBuffer receiving_;
+    // Reads whose bytes lie in a file are answered by splice (loop only; enabled at INIT when
+    // splice_wanted_ and the kernel takes spliced replies).
+    bool splice_wanted_ = true;
+    SpliceReplies splice_;
+    std::atomic<std::uint64_t> spliced_reads_{0};  // written on the loop, read anywhere
 
 private:
     std::map<FuseIno, Node> nodes_;

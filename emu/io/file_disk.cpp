@@ -78,6 +78,15 @@ int FileDisk::do_io(const Bio& bio) {
     return -EINVAL;
 }
 
+std::optional<FileExtent> FileDisk::file_extent(Sector sector, std::uint64_t sectors,
+                                                BioOp op) const {
+    // Past the end a Bio fails with -EIO; the extent must not hide that.
+    if (!(op == BioOp::read || op == BioOp::write) || sector > sectors_ ||
+        sectors > sectors_ - sector)
+        return std::nullopt;
+    return FileExtent{fd_, sector << kSectorShift};
+}
+
 void FileDisk::submit(Bio bio) {
     if (reject_beyond_end(ctx_, bio, sectors_)) return;
     const int err = do_io(bio);

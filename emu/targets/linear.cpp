@@ -32,6 +32,11 @@ public:
         co_return std::string();
     }
 
+    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors,
+                                          BioOp op) const override {
+        return dev_->device().file_extent(sector + start_, sectors, op);
+    }
+
     void iterate_devices(const std::function<void(const DeviceRef&, Sector, Sector)>& fn) const override {
         fn(*dev_, start_, len_);
     }

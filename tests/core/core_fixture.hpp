@@ -92,6 +92,16 @@ protected:
         r.inactive = inactive;
         return ioctl(r);
     }
+    // A block-fault request (fault_add, fault_list, fault_remove, fault_clear) for `disk`.
+    DmReply fault(DmCommand cmd, const std::string& disk, const std::string& spec = {},
+                  std::uint64_t id = 0) {
+        DmRequest r;
+        r.cmd = cmd;
+        r.name = disk;
+        r.message = spec;
+        r.fault_id = id;
+        return ioctl(r);
+    }
     // create + load + resume, as `dmsetup create --table` does.
     void activate(const std::string& name, const std::string& table, const std::string& uuid = {}) {
         ASSERT_EQ(create(name, uuid).error, 0);

@@ -18,15 +18,6 @@ protected:
         add_ram("ram0", 4096, DevT{1, 0});
         add_ram("ram1", 4096, DevT{1, 1});
     }
-    DmReply fault(DmCommand cmd, const std::string& disk, const std::string& spec = {},
-                  std::uint64_t id = 0) {
-        DmRequest r;
-        r.cmd = cmd;
-        r.name = disk;
-        r.message = spec;
-        r.fault_id = id;
-        return ioctl(r);
-    }
     DmReply add(const std::string& disk, const std::string& spec) {
         return fault(DmCommand::fault_add, disk, spec);
     }

@@ -96,7 +96,7 @@ void FuseFrontendTest::SetUp() {
     dir = make_temp_dir("dmemu-fuse-test");
     ASSERT_FALSE(dir.empty()) << "mkdtemp in " << temp_root() << ": " << std::strerror(errno);
     std::string error;
-    fe = emu::FuseFrontend::mount(*dm, ctx, dir.string(), &error);
+    fe = emu::FuseFrontend::mount(*dm, ctx, dir.string(), &error, fuse_options);
     ASSERT_NE(fe, nullptr) << error;
 }
 

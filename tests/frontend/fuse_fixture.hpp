@@ -93,6 +93,7 @@ protected:
     std::thread loop_thread;
     std::filesystem::path dir;
     std::unique_ptr<emu::FuseFrontend> fe;
+    emu::FuseOptions fuse_options;  // what SetUp mounts with
 };
 
 // One linear target over all of a disk (or mapped device, "/dev/mapper/NAME").

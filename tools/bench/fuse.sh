@@ -17,6 +17,8 @@
 #   BENCH_SIZE      size of the file disks (default 1G)
 #   BENCH_SECONDS   run time of each fio job (default 4, after 1 s of ramp)
 #   BENCH_ROUNDS    how many times each job runs on each of a-d (default 2; the best counts)
+#   BENCH_DMEMU_ARGS  extra `dmemu start` options, e.g. --no-splice to measure reads through a
+#                   buffer instead of splice (docs/fuse.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${BENCH_BUILD:-build-bench}
@@ -51,6 +53,7 @@ if ! dd if=/dev/zero of="$work/probe" bs=4k count=1 oflag=direct status=none 2>/
 fi
 rm -f "$work/probe"
 echo "backing files: $work ($(stat -f -c %T "$work"), direct=$direct for the raw file); fio $(fio --version); $(nproc) CPUs"
+echo "dmemu start options: ${BENCH_DMEMU_ARGS:-(none)}"
 echo "file disks: $size; each job ${seconds}s after 1s ramp, best of $rounds rounds; libaio, iodepth 16"
 
 # Backing files written in full, so that no job reads holes.
@@ -61,7 +64,8 @@ for f in f0 f1 f2; do
       --output=/dev/null
 done
 
-"$dmemu" start "$dm" >/dev/null
+# shellcheck disable=SC2086 # word splitting of the extra options is wanted
+"$dmemu" start "$dm" ${BENCH_DMEMU_ARGS:-} >/dev/null
 [ -d "$dm/mnt/disks" ] || { echo "bench fuse: no FUSE mount at $dm/mnt (see $dm/dmemu.log)" >&2; exit 1; }
 "$setup" --dir "$dm" disk add fd0 --file "$work/f0.img"
 "$setup" --dir "$dm" disk add fd1 --file "$work/f1.img"

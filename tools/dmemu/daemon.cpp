@@ -82,7 +82,7 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         ready(error);
         return 1;
     }
-    frontend = mount_fuse_frontend(ctx, dm, paths.mnt);
+    frontend = mount_fuse_frontend(ctx, dm, paths.mnt, opts.fuse_splice);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("dmemu: signal {}", sig);

@@ -25,6 +25,8 @@ struct DaemonOptions {
     // empty: DIR/ulogd.sock. Nothing needs to listen there: with no server, requests fail
     // with -ESRCH and the log's reconnect path runs, as with no cmirrord in the kernel.
     std::string ulogd_socket;
+    // Reads of devices that lie in one backing file are answered by splice (docs/fuse.md).
+    bool fuse_splice = true;
 };
 
 // Runs until shutdown; returns the exit code. `ready` is called once: with "" when the control

@@ -26,16 +26,23 @@ private:
 }  // namespace
 
 std::unique_ptr<FrontEnd> mount_fuse_frontend(boost::asio::io_context& ctx, emu::DeviceMapper& dm,
-                                              const std::string& mountpoint) {
+                                              const std::string& mountpoint, bool splice) {
     std::error_code ec;
     std::filesystem::create_directories(mountpoint, ec);
     std::string error;
-    auto fe = emu::FuseFrontend::mount(dm, ctx, mountpoint, &error);
+    emu::FuseOptions options;
+    options.splice = splice;
+    auto fe = emu::FuseFrontend::mount(dm, ctx, mountpoint, &error, options);
     if (!fe) {
         spdlog::warn("fuse: not mounting {}: {}", mountpoint, error);
         return nullptr;
     }
     spdlog::info("fuse: devices at {}/mapper, disks at {}/disks", mountpoint, mountpoint);
+    if (splice)
+        spdlog::info("fuse: reads by splice: on, for reads of up to {} bytes in one backing file",
+                     fe->splice_max_bytes());
+    else
+        spdlog::info("fuse: reads by splice: off (--no-splice)");
     return std::make_unique<FuseMount>(std::move(fe));
 }
 

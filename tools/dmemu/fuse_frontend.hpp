@@ -28,6 +28,6 @@ public:
 };
 
 std::unique_ptr<FrontEnd> mount_fuse_frontend(boost::asio::io_context& ctx, emu::DeviceMapper& dm,
-                                              const std::string& mountpoint);
+                                              const std::string& mountpoint, bool splice);
 
 }  // namespace dmemu::daemon

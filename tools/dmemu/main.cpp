@@ -2,6 +2,7 @@
 // dmemu: the emulator daemon.
 //
 //   dmemu start DIR [--foreground] [--dm-major N] [--log-level LEVEL] [--seed N] [--ulogd PATH]
+//                   [--no-splice]
 //   dmemu stop DIR [--timeout SECONDS]
 //   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/scenario/commands.hpp)
 //
@@ -130,6 +131,8 @@ int main(int argc, char** argv) {
     start->add_option("--ulogd", opts.ulogd_socket,
                       "socket of the userspace-log server (dmemu-ulogd --socket PATH); "
                       "default DIR/ulogd.sock");
+    start->add_flag("--no-splice{false}", opts.fuse_splice,
+                    "answer every FUSE read through a buffer, never by splice from a backing file");
 
     std::string stop_dir;
     double timeout = 10.0;

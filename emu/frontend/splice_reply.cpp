@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
+#include "emu/frontend/splice_reply.hpp"
+
+#include <fcntl.h>
+#include <fuse3/fuse_lowlevel.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace dmemu::emu {
+
+namespace {
+
+// sizeof(struct fuse_out_header) (include/uapi/linux/fuse.h): len, error, unique.
+constexpr std::size_t kOutHeaderBytes = 16;
+// What libfuse's fuse_send_data_iov wants in its pipe beside the data: pagesize * (header iovs +
+// data buffers + 1) + the header.
+std::size_t pipe_slack() { return 3 * static_cast<std::size_t>(::getpagesize()) + kOutHeaderBytes; }
+// The largest request the front end accepts (kMaxWriteBytes in fuse_ops.cpp; reads are capped by
+// the same max_pages).
+constexpr std::size_t kLargestReply = 1u << 20;
+
+}  // namespace
+
+std::size_t probe_pipe_capacity(std::size_t want) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return 0;
+    int got = ::fcntl(p[0], F_SETPIPE_SZ, static_cast<int>(want));
+    if (got < 0) {
+        std::size_t max = 0;
+        std::ifstream("/proc/sys/fs/pipe-max-size") >> max;
+        got = max > 0 ? ::fcntl(p[0], F_SETPIPE_SZ, static_cast<int>(max)) : -1;
+    }
+    ::close(p[0]);
+    ::close(p[1]);
+    return got > 0 ? static_cast<std::size_t>(got) : 0;
+}
+
+SpliceReplies::SpliceReplies() {
+    const std::size_t capacity = probe_pipe_capacity(kLargestReply + pipe_slack());
+    max_bytes_ = capacity > pipe_slack() ? capacity - pipe_slack() : 0;
+}
+
+int SpliceReplies::reply(fuse_req_t req, FileExtent ext, std::size_t bytes) {
+    fuse_bufvec buf = FUSE_BUFVEC_INIT(bytes);
+    buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+    buf.buf[0].fd = ext.fd;
+    buf.buf[0].pos = static_cast<off_t>(ext.offset);
+    return fuse_reply_data(req, &buf, static_cast<fuse_buf_copy_flags>(0));
+}
+
+}  // namespace dmemu::emu

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Reads answered by splice from a file disk's backing file (emu/frontend/splice_reply.hpp): the
+// bytes are the device's, and whatever must see a read still does (a suspend holds it, a fault
+// fails it, a striped or RAM-backed device serves it through a Bio). With FuseOptions::splice
+// off every read goes through a buffer.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "tests/frontend/fuse_fixture.hpp"
+
+namespace dmemu::frontend_test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using emu::DmCommand;
+using emu::DmRequest;
+using emu::TargetSpec;
+
+constexpr emu::Sector kDiskSectors = 8192;  // 4 MiB
+
+class FuseSpliceTest : public FuseFrontendTest {
+protected:
+    void SetUp() override {
+        FuseFrontendTest::SetUp();
+        if (HasFatalFailure() || IsSkipped()) return;
+        files_ = make_temp_dir("dmemu-splice-files");
+        ASSERT_FALSE(files_.empty());
+    }
+    void TearDown() override {
+        FuseFrontendTest::TearDown();
+        std::error_code ec;
+        if (!files_.empty()) fs::remove_all(files_, ec);
+    }
+    std::string backing(const std::string& disk) const {
+        return (files_ / (disk + ".img")).string();
+    }
+    void add_file_disk(const std::string& name) {
+        DmRequest r;
+        r.cmd = DmCommand::disk_add;
+        r.name = name;
+        r.file = backing(name);
+        r.size_sectors = kDiskSectors;
+        ASSERT_EQ(ioctl(r).error, 0);
+    }
+    void fault(DmCommand cmd, const std::string& disk, const std::string& spec = {}) {
+        DmRequest r;
+        r.cmd = cmd;
+        r.name = disk;
+        r.message = spec;
+        ASSERT_EQ(ioctl(r).error, 0);
+    }
+    // Writes `data` at `off` of the file at `rel` under the mount.
+    void write_at(const std::string& rel, off_t off, const std::vector<char>& data) {
+        const int fd = ::open(path(rel).c_str(), O_WRONLY);
+        ASSERT_GE(fd, 0) << rel << ": " << std::strerror(errno);
+        ASSERT_EQ(::pwrite(fd, data.data(), data.size(), off), ssize_t(data.size()));
+        ::close(fd);
+    }
+    // pread of `len` bytes at `off`; the bytes read (fewer at the end), or nothing on error.
+    static std::vector<char> read_at(const std::string& file, off_t off, std::size_t len,
+                                     int* err = nullptr) {
+        const int fd = ::open(file.c_str(), O_RDONLY);
+        if (fd < 0) {
+            if (err) *err = errno;
+            return {};
+        }
+        std::vector<char> b(len);
+        const ssize_t n = ::pread(fd, b.data(), len, off);
+        if (err) *err = n < 0 ? errno : 0;
+        ::close(fd);
+        b.resize(n < 0 ? 0 : std::size_t(n));
+        return b;
+    }
+
+    fs::path files_;
+};
+
+TEST_F(FuseSpliceTest, ReadsOverAFileDiskAreSplicedAndExact) {
+    add_file_disk("f0");
+    // Linear at an offset, so that an extent's offset that ignored it would read wrong bytes.
+    ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 128"}}), 0);
+    const auto data = pattern(4096 * 512, 11);
+    write_at("mapper/lin", 0, data);
+    const std::uint64_t before = fe->spliced_reads();
+    struct Case {
+        off_t off;
+        std::size_t len;
+    };
+    const Case cases[] = {{0, 1 << 20}, {777, 300000}, {3 * 4096 + 5, 10}, {65536, 128 << 10}};
+    for (const auto& c : cases) {
+        const auto got = read_at(path("mapper/lin"), c.off, c.len);
+        const std::vector<char> want(data.begin() + c.off, data.begin() + c.off + c.len);
+        EXPECT_EQ(got, want) << "offset " << c.off << " length " << c.len;
+        // The same bytes are where the extent said: 128 sectors into the backing file.
+        EXPECT_EQ(read_at(backing("f0"), c.off + 128 * 512, c.len), want);
+    }
+    // At the device's end the read is short, as on a block device.
+    const auto tail = read_at(path("mapper/lin"), 4096 * 512 - 100, 4096);
+    EXPECT_EQ(tail, std::vector<char>(data.end() - 100, data.end()));
+    // Each read that fits the splice pipe is answered by splice (1 MiB needs a pipe over the
+    // unprivileged pipe-max-size default, so that one may go through a buffer).
+    EXPECT_GE(fe->spliced_reads() - before, 4u);
+}
+
+TEST_F(FuseSpliceTest, StripesRamAndFaultsStayOnTheBioPath) {
+    add_file_disk("f0");
+    add_file_disk("f1");
+    add_disk("r0", 1024);
+    ASSERT_EQ(create("str", {TargetSpec{0, 4096, "striped", "2 8 /dev/f0 0 /dev/f1 0"}}), 0);
+    ASSERT_EQ(create("ram", linear("r0", 1024)), 0);
+    ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 0"}}), 0);
+    const auto data = pattern(256 << 10, 12);
+    write_at("mapper/str", 0, data);
+    write_at("mapper/ram", 0, data);
+    const std::uint64_t before = fe->spliced_reads();
+    EXPECT_EQ(read_at(path("mapper/str"), 0, data.size()), data);
+    EXPECT_EQ(read_at(path("mapper/ram"), 0, data.size()), data);
+    EXPECT_EQ(fe->spliced_reads(), before) << "striped and RAM reads have no single file";
+
+    fault(DmCommand::fault_add, "f0", "eio op=read");
+    int err = 0;
+    EXPECT_TRUE(read_at(path("mapper/lin"), 0, 8192, &err).empty());
+    EXPECT_EQ(err, EIO) << "the fault saw the read";
+    EXPECT_EQ(fe->spliced_reads(), before);
+    fault(DmCommand::fault_clear, "f0");
+    EXPECT_EQ(read_at(path("disks/f0"), 0, 8192).size(), 8192u);
+    EXPECT_EQ(fe->spliced_reads(), before + 1) << "without the fault the disk splices again";
+}
+
+TEST_F(FuseSpliceTest, ASuspendedDeviceHoldsReadsOverAFile) {
+    add_file_disk("f0");
+    ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 0"}}), 0);
+    const auto data = pattern(64 << 10, 13);
+    write_at("mapper/lin", 0, data);
+    ASSERT_EQ(suspend("lin"), 0);
+    std::atomic<bool> finished{false};
+    std::vector<char> got;
+    std::thread reader([&] {
+        got = read_at(path("mapper/lin"), 0, data.size());
+        finished = true;
+    });
+    std::size_t held = 0;
+    for (int i = 0; i < 200 && held == 0; ++i) {
+        std::this_thread::sleep_for(10ms);
+        on_loop([&] { held = dm->find_mapped("lin")->held(); });
+    }
+    EXPECT_EQ(held, 1u);
+    EXPECT_FALSE(finished);
+    ASSERT_EQ(resume("lin"), 0);
+    reader.join();
+    EXPECT_EQ(got, data);
+}
+
+class FuseNoSpliceTest : public FuseSpliceTest {
+protected:
+    FuseNoSpliceTest() { fuse_options.splice = false; }
+};
+
+TEST_F(FuseNoSpliceTest, EveryReadGoesThroughABuffer) {
+    add_file_disk("f0");
+    ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 128"}}), 0);
+    const auto data = pattern(1 << 20, 14);
+    write_at("mapper/lin", 0, data);
+    EXPECT_EQ(read_at(path("mapper/lin"), 0, data.size()), data);
+    EXPECT_EQ(read_at(path("mapper/lin"), 1001, 5000),
+              std::vector<char>(data.begin() + 1001, data.begin() + 6001));
+    EXPECT_EQ(fe->spliced_reads(), 0u);
+}
+
+}  // namespace
+}  // namespace dmemu::frontend_test
