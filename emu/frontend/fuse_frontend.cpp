@@ -10,12 +10,14 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "emu/core/device_mapper.hpp"
 #include "emu/frontend/fuse_ops.hpp"
 #include "emu/frontend/fuse_preflight.hpp"
 #include "emu/frontend/fuse_state.hpp"
+#include "emu/frontend/on_loop.hpp"
 #include "emu/frontend/session_reader.hpp"
 
 namespace dmemu::emu {
@@ -32,11 +34,17 @@ std::unique_ptr<FuseFrontend> FuseFrontend::mount(DeviceMapper& dm, asio::io_con
     }
     std::unique_ptr<FuseFrontend> fe(new FuseFrontend);
     fe->mountpoint_ = std::move(mountpoint);
+    fe->loop_ = &loop;
     fe->state_ = std::make_shared<FuseState>(dm, loop);
     fe->state_->splice_wanted_ = options.splice;
 
     std::string opts = "default_permissions,fsname=dmemu,subtype=dmemu";
     if (geteuid() == 0 || user_allow_other()) opts += ",allow_other";
+    if (options.splice) {
+        fe->state_->max_read_ = fe->state_->splice_.read_split();
+        if (fe->state_->max_read_ != 0)
+            opts += ",max_read=" + std::to_string(fe->state_->max_read_);
+    }
     std::vector<std::string> argv_s = {"dmemu", "-o", opts};
     if (std::getenv("DMEMU_FUSE_DEBUG")) argv_s.push_back("-d");
     std::vector<char*> argv;
@@ -77,7 +85,9 @@ void FuseFrontend::unmount() {
     // its Bios finish later into buffers the front end owns, and their answers are dropped.
     state_->replies_->close_all(-EIO);
     fuse_session_unmount(session_);
-    fuse_session_destroy(session_);
+    // On the loop thread: libfuse keeps its splice pipe per thread (reads by splice ran on the
+    // loop) and frees only the destroying thread's.
+    run_on_loop(*loop_, [this] { fuse_session_destroy(session_); });
     session_ = nullptr;
 }
 
@@ -86,6 +96,8 @@ FuseFrontend::~FuseFrontend() { unmount(); }
 std::size_t FuseFrontend::splice_max_bytes() const {
     return state_->splice_wanted_ ? state_->splice_.max_bytes() : 0;
 }
+
+std::size_t FuseFrontend::max_read() const { return state_->max_read_; }
 
 std::uint64_t FuseFrontend::spliced_reads() const {
     return state_->spliced_reads_.load(std::memory_order_relaxed);

@@ -53,11 +53,15 @@ public:
     std::uint64_t spliced_reads() const;
     // The largest read answered by splice (the pipe's limit); 0 when splice is off.
     std::size_t splice_max_bytes() const;
+    // The mount's max_read: the size the kernel splits reads at so that each fits the splice
+    // pipe; 0 when it does not split them below 1 MiB.
+    std::size_t max_read() const;
 
 private:
     FuseFrontend() = default;
 
     std::string mountpoint_;
+    boost::asio::io_context* loop_ = nullptr;
     std::shared_ptr<FuseState> state_;  // the session's userdata
     fuse_session* session_ = nullptr;
     std::shared_ptr<SessionReader> reader_;  // serves the session on the loop

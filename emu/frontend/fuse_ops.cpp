@@ -196,6 +196,7 @@ void fe_write(FuseState::OpenFile& f, std::size_t size, off_t off, std::shared_p
 void fe_init_handler(void* userdata, fuse_conn_info* conn) {
     auto& s = *static_cast<FuseState*>(userdata);
     conn->max_write = kMaxWriteBytes;
+    if (s.max_read_ != 0) conn->max_read = static_cast<unsigned>(s.max_read_);
     // Spliced requests would be copied out of the pipe anyway: write() takes a memory buffer.
     conn->want &= ~FUSE_CAP_SPLICE_READ;
     const bool splice = s.splice_wanted_ && (conn->capable & FUSE_CAP_SPLICE_WRITE);

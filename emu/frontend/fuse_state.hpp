@@ -86,6 +86,9 @@ struct FuseState : std::enable_shared_from_this<FuseState> {
     // Reads whose bytes lie in a file are answered by splice (loop only; enabled at INIT when
     // splice_wanted_ and the kernel takes spliced replies).
     bool splice_wanted_ = true;
+    // The mount's max_read (SpliceReplies::read_split), repeated at INIT as libfuse requires;
+    // 0: none (reads up to max_pages, 1 MiB).
+    std::size_t max_read_ = 0;
     SpliceReplies splice_;
     std::atomic<std::uint64_t> spliced_reads_{0};  // written on the loop, read anywhere
 

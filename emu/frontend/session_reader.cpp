@@ -8,9 +8,9 @@
 
 #include <boost/asio/post.hpp>
 #include <cerrno>
-#include <future>
 
 #include "emu/frontend/fuse_state.hpp"
+#include "emu/frontend/on_loop.hpp"
 
 namespace dmemu::emu {
 
@@ -75,17 +75,7 @@ void SessionReader::stop_on_loop() {
 }
 
 void SessionReader::stop() {
-    // On the loop, or with the loop stopped for good, nothing else touches the reader.
-    if (state_->loop_.get_executor().running_in_this_thread() || state_->loop_.stopped()) {
-        stop_on_loop();
-        return;
-    }
-    std::promise<void> done;
-    asio::post(state_->loop_, [&] {
-        stop_on_loop();
-        done.set_value();
-    });
-    done.get_future().wait();
+    run_on_loop(state_->loop_, [this] { stop_on_loop(); });
 }
 
 }  // namespace dmemu::emu

@@ -20,6 +20,8 @@ std::size_t pipe_slack() { return 3 * static_cast<std::size_t>(::getpagesize()) 
 // The largest request the front end accepts (kMaxWriteBytes in fuse_ops.cpp; reads are capped by
 // the same max_pages).
 constexpr std::size_t kLargestReply = 1u << 20;
+// Below this a request costs more round trips than the splice saves copying.
+constexpr std::size_t kMinSplit = 64u << 10;
 
 }  // namespace
 
@@ -37,9 +39,16 @@ std::size_t probe_pipe_capacity(std::size_t want) {
     return got > 0 ? static_cast<std::size_t>(got) : 0;
 }
 
-SpliceReplies::SpliceReplies() {
-    const std::size_t capacity = probe_pipe_capacity(kLargestReply + pipe_slack());
-    max_bytes_ = capacity > pipe_slack() ? capacity - pipe_slack() : 0;
+SpliceReplies::SpliceReplies() : SpliceReplies(probe_pipe_capacity(kLargestReply + pipe_slack())) {}
+
+SpliceReplies::SpliceReplies(std::size_t pipe_capacity)
+    : max_bytes_(pipe_capacity > pipe_slack() ? pipe_capacity - pipe_slack() : 0) {}
+
+std::size_t SpliceReplies::read_split() const {
+    if (max_bytes_ >= kLargestReply || max_bytes_ < kMinSplit) return 0;
+    std::size_t split = kMinSplit;
+    while (split * 2 <= max_bytes_) split *= 2;
+    return split;
 }
 
 int SpliceReplies::reply(fuse_req_t req, FileExtent ext, std::size_t bytes) {

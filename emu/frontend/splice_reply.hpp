@@ -27,12 +27,18 @@ class SpliceReplies {
 public:
     // Probes the largest pipe this process may have.
     SpliceReplies();
+    // With a pipe of `pipe_capacity` bytes at most (tests).
+    explicit SpliceReplies(std::size_t pipe_capacity);
     // Called from INIT with whether the kernel takes spliced replies; off until then.
     void set_enabled(bool on) { enabled_ = on; }
     bool enabled() const { return enabled_; }
     // Whether a reply of `bytes` data goes through the pipe in one piece.
     bool fits(std::size_t bytes) const { return enabled_ && bytes <= max_bytes_; }
     std::size_t max_bytes() const { return max_bytes_; }
+    // The max_read to mount with so that every read request fits the pipe: the largest power of
+    // two that does, when the largest request (1 MiB) does not; 0 when it does (no limit), or
+    // when the pipe is too small for splice to be worth a split (under 64 KiB).
+    std::size_t read_split() const;
     // fuse_reply_data from `bytes` bytes of ext.fd at ext.offset: 0, or a negative errno when
     // the reply could not be sent (libfuse has then freed the request or answered it with the
     // error, as fuse_reply_buf does).

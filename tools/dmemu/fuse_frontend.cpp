@@ -38,9 +38,13 @@ std::unique_ptr<FrontEnd> mount_fuse_frontend(boost::asio::io_context& ctx, emu:
         return nullptr;
     }
     spdlog::info("fuse: devices at {}/mapper, disks at {}/disks", mountpoint, mountpoint);
-    if (splice)
-        spdlog::info("fuse: reads by splice: on, for reads of up to {} bytes in one backing file",
-                     fe->splice_max_bytes());
+    if (splice && fe->max_read() != 0)
+        spdlog::info(
+            "fuse: reads by splice: on, up to {} bytes per reply (the pipe's limit), so "
+            "reads are split at {} bytes (max_read)",
+            fe->splice_max_bytes(), fe->max_read());
+    else if (splice)
+        spdlog::info("fuse: reads by splice: on, up to {} bytes per reply", fe->splice_max_bytes());
     else
         spdlog::info("fuse: reads by splice: off (--no-splice)");
     return std::make_unique<FuseMount>(std::move(fe));
