@@ -4,6 +4,7 @@
 #include "emu/core/target_args.hpp"
 #include "emu/faults/faulty_disk.hpp"
 #include "emu/io/file_disk.hpp"
+#include "emu/io/io_worker.hpp"
 #include "emu/io/memory_disk.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/kernel_scan.hpp"
@@ -82,7 +83,13 @@ private:
 
 DeviceMapper::DeviceMapper(asio::io_context& ctx, Clock& clock, Rng& rng, KernelLog& klog,
                            const TargetRegistry& targets, Options options)
-    : ctx_(ctx), clock_(clock), rng_(rng), klog_(klog), targets_(targets), options_(options) {}
+    : ctx_(ctx),
+      clock_(clock),
+      rng_(rng),
+      klog_(klog),
+      targets_(targets),
+      options_(options),
+      file_io_(options.file_io_worker ? std::make_unique<IoWorker>() : nullptr) {}
 
 DeviceMapper::~DeviceMapper() {
     // Devices first: their tables hold references that release into the disks.
@@ -544,7 +551,7 @@ DmReply DeviceMapper::disk_add(const DmRequest& req) {
     std::unique_ptr<BlockDevice> media;
     try {
         if (!req.file.empty())
-            media = std::make_unique<FileDisk>(ctx_, req.file, req.size_sectors);
+            media = std::make_unique<FileDisk>(ctx_, req.file, req.size_sectors, file_io_.get());
         else if (req.size_sectors > 0)
             media = std::make_unique<MemoryDisk>(ctx_, req.size_sectors);
         else {

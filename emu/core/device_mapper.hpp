@@ -29,6 +29,7 @@ namespace dmemu::emu {
 
 class Clock;
 class FaultyDisk;
+class IoWorker;
 class KernelLog;
 class Rng;
 
@@ -46,6 +47,9 @@ public:
     struct Options {
         std::uint32_t dm_major = 253;   // the kernel allocates it; the oracle guest had 254
         std::uint32_t disk_major = 7;   // loop devices' major, for disks without --devno
+        // File disks do their I/O on an IoWorker thread (the daemon) rather than inside submit()
+        // on the loop (scenarios: deterministic, and power cuts need it; emu/io/file_disk.hpp).
+        bool file_io_worker = false;
     };
 
     DeviceMapper(boost::asio::io_context& ctx, Clock& clock, Rng& rng, KernelLog& klog,
@@ -138,6 +142,7 @@ private:
     KernelLog& klog_;
     const TargetRegistry& targets_;
     Options options_;
+    std::unique_ptr<IoWorker> file_io_;  // declared before the disks: it outlives them
     std::map<std::string, std::shared_ptr<MappedDevice>> by_name_;  // sorted, like the rb-tree
     std::set<std::uint32_t> minors_;
     std::map<std::string, std::unique_ptr<Disk>> disks_;

@@ -2,6 +2,7 @@
 #include "emu/io/file_disk.hpp"
 
 #include "emu/io/complete.hpp"
+#include "emu/io/io_worker.hpp"
 
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -13,8 +14,17 @@
 
 namespace dmemu::emu {
 
-FileDisk::FileDisk(boost::asio::io_context& ctx, const std::string& path, Sector create_sectors)
-    : ctx_(ctx), path_(path) {
+namespace {
+
+// Below this a Bio's copy is cheaper than waking the worker for it (measured: 4 KiB random I/O
+// lost 10 % through the worker; 1 MiB writes gained 50 %).
+constexpr std::size_t kHandOverBytes = 64u << 10;
+
+}  // namespace
+
+FileDisk::FileDisk(boost::asio::io_context& ctx, const std::string& path, Sector create_sectors,
+                   IoWorker* worker)
+    : ctx_(ctx), path_(path), worker_(worker) {
     const int flags = O_RDWR | O_CLOEXEC | (create_sectors > 0 ? O_CREAT : 0);
     fd_ = ::open(path.c_str(), flags, 0600);
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), path);
@@ -37,10 +47,13 @@ FileDisk::FileDisk(boost::asio::io_context& ctx, const std::string& path, Sector
 }
 
 FileDisk::~FileDisk() {
+    // The worker may still be using fd_: wait for it (a pwrite at most per handed Bio).
+    std::unique_lock lk(handed_->m);
+    handed_->idle.wait(lk, [&] { return handed_->count == 0; });
     if (fd_ >= 0) ::close(fd_);
 }
 
-int FileDisk::do_io(const Bio& bio) {
+int FileDisk::do_io(int fd, const Bio& bio) {
     const off_t off = static_cast<off_t>(bio.sector << kSectorShift);
     switch (bio.op) {
         case BioOp::read:
@@ -49,8 +62,8 @@ int FileDisk::do_io(const Bio& bio) {
             while (done < bio.bytes()) {
                 const ssize_t n =
                     bio.op == BioOp::read
-                        ? ::pread(fd_, bio.data + done, bio.bytes() - done, off + off_t(done))
-                        : ::pwrite(fd_, bio.data + done, bio.bytes() - done, off + off_t(done));
+                        ? ::pread(fd, bio.data + done, bio.bytes() - done, off + off_t(done))
+                        : ::pwrite(fd, bio.data + done, bio.bytes() - done, off + off_t(done));
                 if (n < 0) {
                     if (errno == EINTR) continue;
                     return -errno;
@@ -65,12 +78,12 @@ int FileDisk::do_io(const Bio& bio) {
                 }
                 done += static_cast<std::size_t>(n);
             }
-            if (bio.op == BioOp::write && bio.fua && ::fdatasync(fd_) != 0) return -errno;
+            if (bio.op == BioOp::write && bio.fua && ::fdatasync(fd) != 0) return -errno;
             return 0;
         }
-        case BioOp::flush: return ::fdatasync(fd_) == 0 ? 0 : -errno;
+        case BioOp::flush: return ::fdatasync(fd) == 0 ? 0 : -errno;
         case BioOp::discard:
-            if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+            if (::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
                             static_cast<off_t>(bio.bytes())) != 0)
                 return errno == EOPNOTSUPP ? 0 : -errno;  // discard is advisory
             return 0;
@@ -89,8 +102,26 @@ std::optional<FileExtent> FileDisk::file_extent(Sector sector, std::uint64_t sec
 
 void FileDisk::submit(Bio bio) {
     if (reject_beyond_end(ctx_, bio, sectors_)) return;
-    const int err = do_io(bio);
-    complete_later(ctx_, bio, err);
+    // Small Bios stay on the loop (the hand-off costs more than their copy) unless earlier ones
+    // are still with the worker: then they queue behind them, so the file still sees every Bio
+    // in submission order.
+    bool hand_over = false;
+    if (worker_) {
+        std::lock_guard lk(handed_->m);
+        hand_over = handed_->count > 0 || bio.bytes() >= kHandOverBytes;
+        if (hand_over) ++handed_->count;
+    }
+    if (!hand_over) {
+        const int err = do_io(fd_, bio);
+        complete_later(ctx_, bio, err);
+        return;
+    }
+    worker_->post([ctx = &ctx_, fd = fd_, handed = handed_, bio = std::move(bio)]() mutable {
+        const int err = do_io(fd, bio);
+        complete_later(*ctx, bio, err);
+        std::lock_guard lk(handed->m);
+        if (--handed->count == 0) handed->idle.notify_all();
+    });
 }
 
 }  // namespace dmemu::emu

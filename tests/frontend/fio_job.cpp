@@ -2,6 +2,7 @@
 #include "tests/frontend/fio_job.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,5 +83,16 @@ int wait_fio(FioProcess& p) {
 }
 
 bool fio_running(FioProcess& p) { return !reap(p, WNOHANG); }
+
+void expect_clean_verify(const FioProcess& fio, std::size_t jobs, std::uint64_t bytes) {
+    const FioReport report = read_fio_report(fio.report);
+    ASSERT_TRUE(report.parsed) << report.problem;
+    ASSERT_EQ(report.jobs.size(), jobs);
+    for (const auto& job : report.jobs) {
+        EXPECT_EQ(job.error, 0);
+        EXPECT_EQ(job.write_bytes, bytes);
+        EXPECT_EQ(job.read_bytes, bytes) << "the verify pass did not read everything back";
+    }
+}
 
 }  // namespace dmemu::frontend_test

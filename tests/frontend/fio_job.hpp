@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,5 +41,8 @@ FioProcess start_fio(const std::vector<std::string>& args, const std::string& re
 int wait_fio(FioProcess& p);
 // Whether it is still running (reaps it when not).
 bool fio_running(FioProcess& p);
+// GoogleTest checks of a finished `--verify` run of `jobs` jobs that each wrote `bytes`: no
+// error, and the verify pass read back everything written.
+void expect_clean_verify(const FioProcess& fio, std::size_t jobs, std::uint64_t bytes);
 
 }  // namespace dmemu::frontend_test

@@ -164,17 +164,6 @@ struct FioCase {
 
 // fio's report of a finished write-then-verify run: `jobs` jobs, each without error, each
 // having written `bytes` and read all of them back in its verify pass.
-void expect_clean_verify(const FioProcess& fio, std::size_t jobs, std::uint64_t bytes) {
-    const FioReport report = read_fio_report(fio.report);
-    ASSERT_TRUE(report.parsed) << report.problem;
-    ASSERT_EQ(report.jobs.size(), jobs);
-    for (const auto& job : report.jobs) {
-        EXPECT_EQ(job.error, 0);
-        EXPECT_EQ(job.write_bytes, bytes);
-        EXPECT_EQ(job.read_bytes, bytes) << "the verify pass did not read everything back";
-    }
-}
-
 std::string fio_case_name(const FioCase& c) {
     return std::string(shape_name(c.shape)) + (c.sequential ? "_Seq" : "_Rand") +
            (c.direct ? "_Direct" : "_Buffered");

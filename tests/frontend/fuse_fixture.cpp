@@ -90,8 +90,7 @@ void FuseFrontendTest::SetUp() {
     DMEMU_REQUIRE_FUSE();
     klog.set_echo(false);
     emu::register_builtin_targets(registry);
-    dm = std::make_unique<emu::DeviceMapper>(ctx, clock, rng, klog, registry,
-                                             emu::DeviceMapper::Options{});
+    dm = std::make_unique<emu::DeviceMapper>(ctx, clock, rng, klog, registry, dm_options);
     loop_thread = std::thread([this] { ctx.run(); });
     dir = make_temp_dir("dmemu-fuse-test");
     ASSERT_FALSE(dir.empty()) << "mkdtemp in " << temp_root() << ": " << std::strerror(errno);

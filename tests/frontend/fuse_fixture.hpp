@@ -93,7 +93,8 @@ protected:
     std::thread loop_thread;
     std::filesystem::path dir;
     std::unique_ptr<emu::FuseFrontend> fe;
-    emu::FuseOptions fuse_options;  // what SetUp mounts with
+    emu::FuseOptions fuse_options;            // what SetUp mounts with
+    emu::DeviceMapper::Options dm_options{};  // what SetUp builds the DeviceMapper with
 };
 
 // One linear target over all of a disk (or mapped device, "/dev/mapper/NAME").

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/frontend/fio_job.hpp"
 #include "tests/frontend/fuse_fixture.hpp"
 
 namespace dmemu::frontend_test {
@@ -28,8 +29,10 @@ using emu::TargetSpec;
 
 constexpr emu::Sector kDiskSectors = 8192;  // 4 MiB
 
+// File disks as the daemon has them: their I/O on an IoWorker thread.
 class FuseSpliceTest : public FuseFrontendTest {
 protected:
+    FuseSpliceTest() { dm_options.file_io_worker = true; }
     void SetUp() override {
         FuseFrontendTest::SetUp();
         if (HasFatalFailure() || IsSkipped()) return;
@@ -168,6 +171,28 @@ TEST_F(FuseSpliceTest, ASuspendedDeviceHoldsReadsOverAFile) {
     ASSERT_EQ(resume("lin"), 0);
     reader.join();
     EXPECT_EQ(got, data);
+}
+
+// fio over a linear device on a file disk: writes go through the IoWorker, the verify pass's
+// reads are spliced from the file; sequential 1 MiB (reads split at max_read) and random 4 KiB,
+// two jobs each, direct. Every block reads back with its crc32c.
+TEST_F(FuseSpliceTest, FioVerifiesWritesThroughTheWorkerWithSplicedReads) {
+    DMEMU_REQUIRE_TOOL("fio");
+    add_file_disk("f0");
+    ASSERT_EQ(create("lin", {TargetSpec{0, kDiskSectors - 64, "linear", "/dev/f0 64"}}), 0);
+    const std::uint64_t before = fe->spliced_reads();
+    for (const auto& [rw, bs] : {std::pair{"write", "1M"}, std::pair{"randwrite", "4k"}}) {
+        const std::string report = (files_ / (std::string(rw) + ".json")).string();
+        FioProcess fio =
+            start_fio({"--name=verify", "--filename=" + path("mapper/lin"),
+                       std::string("--rw=") + rw, std::string("--bs=") + bs, "--size=1M",
+                       "--offset_increment=1M", "--numjobs=2", "--verify=crc32c",
+                       "--verify_fatal=1", "--direct=1", "--ioengine=libaio", "--iodepth=16"},
+                      report);
+        ASSERT_EQ(wait_fio(fio), 0) << rw;
+        expect_clean_verify(fio, 2, 1u << 20);
+    }
+    EXPECT_GT(fe->spliced_reads(), before) << "the verify reads were spliced";
 }
 
 class FuseNoSpliceTest : public FuseSpliceTest {

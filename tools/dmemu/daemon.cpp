@@ -39,6 +39,7 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
                                            {.resume_in_delivery = true});
     emu::DeviceMapper::Options dm_options;
     dm_options.dm_major = opts.dm_major;
+    dm_options.file_io_worker = true;  // live mode: file I/O off the loop (emu/io/io_worker.hpp)
     emu::DeviceMapper dm(ctx, clock, rng, klog, targets, dm_options);
     dm.set_ulog_endpoint(&ulog_endpoint);
 
