@@ -34,7 +34,6 @@ std::unique_ptr<FuseFrontend> FuseFrontend::mount(DeviceMapper& dm, asio::io_con
     }
     std::unique_ptr<FuseFrontend> fe(new FuseFrontend);
     fe->mountpoint_ = std::move(mountpoint);
-    fe->loop_ = &loop;
     fe->state_ = std::make_shared<FuseState>(dm, loop);
     fe->state_->splice_wanted_ = options.splice;
 
@@ -87,7 +86,7 @@ void FuseFrontend::unmount() {
     fuse_session_unmount(session_);
     // On the loop thread: libfuse keeps its splice pipe per thread (reads by splice ran on the
     // loop) and frees only the destroying thread's.
-    run_on_loop(*loop_, [this] { fuse_session_destroy(session_); });
+    run_on_loop(state_->loop_, [this] { fuse_session_destroy(session_); });
     session_ = nullptr;
 }
 

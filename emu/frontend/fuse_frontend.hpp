@@ -61,7 +61,6 @@ private:
     FuseFrontend() = default;
 
     std::string mountpoint_;
-    boost::asio::io_context* loop_ = nullptr;
     std::shared_ptr<FuseState> state_;  // the session's userdata
     fuse_session* session_ = nullptr;
     std::shared_ptr<SessionReader> reader_;  // serves the session on the loop
