@@ -47,7 +47,7 @@ std::uint32_t MappedDevice::read_ahead_sectors() const {
 }
 
 std::optional<FileExtent> MappedDevice::file_extent(Sector sector, std::uint64_t sectors,
-                                                    BioOp op) const {
+                                                    BioOp op) {
     if (!live_ || block_io_ || sectors == 0 || (op == BioOp::write && read_only_))
         return std::nullopt;
     const Table::Slot* slot = live_->find(sector);
@@ -56,7 +56,14 @@ std::optional<FileExtent> MappedDevice::file_extent(Sector sector, std::uint64_t
     const Sector offset = sector - slot->begin;
     if (slot->max_io_len != 0 && offset % slot->max_io_len + sectors > slot->max_io_len)
         return std::nullopt;
-    return slot->target->file_extent(offset, sectors, op);
+    auto ext = slot->target->file_extent(offset, sectors, op);
+    if (!ext || !ext->add_layer(shared_from_this())) return std::nullopt;
+    return ext;
+}
+
+void MappedDevice::io_ended() {
+    --in_flight_;
+    if (in_flight_ == 0 && drained_) drained_->set();
 }
 
 void MappedDevice::submit(Bio bio) {
@@ -77,10 +84,9 @@ void MappedDevice::dispatch(Bio bio) {
         complete_later(ctx_, bio, -EROFS);
         return;
     }
-    ++in_flight_;
+    io_started();
     bio.done = [this, done = std::move(bio.done)](int err) {
-        --in_flight_;
-        if (in_flight_ == 0 && drained_) drained_->set();
+        io_ended();
         done(err);
     };
     live_->map_bio(std::move(bio), [this](Bio piece) {

@@ -16,7 +16,9 @@
 
 namespace dmemu::emu {
 
-class MappedDevice final : public BlockDevice {
+class MappedDevice final : public BlockDevice,
+                           public InFlightCounter,
+                           public std::enable_shared_from_this<MappedDevice> {
 public:
     MappedDevice(boost::asio::io_context& ctx, std::string name, std::string uuid, DevT devt);
     ~MappedDevice() override;
@@ -65,9 +67,12 @@ public:
     std::uint32_t io_opt_bytes() const override { return live_ ? live_->io_opt_bytes() : 0; }
     std::uint32_t physical_block_size() const override;
     // While I/O flows (a live table, not suspended, writable for a write), the extent the one
-    // target covering the whole range offers (Target::file_extent).
-    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors,
-                                          BioOp op) const override;
+    // target covering the whole range offers (Target::file_extent), with this device among its
+    // layers.
+    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors, BioOp op) override;
+    // InFlightCounter: a Bio dispatched, or I/O from a file extent (suspend waits for both).
+    void io_started() override { ++in_flight_; }
+    void io_ended() override;
     // Read-ahead in sectors as BLKRAGET reports it (disk_update_readahead).
     std::uint32_t read_ahead_sectors() const;
 

@@ -132,7 +132,7 @@ public:
     // a target whose map() would only remap the range onto one device passes the question down.
     // The default, nullopt, keeps the range on the Bio path.
     virtual std::optional<FileExtent> file_extent(Sector /*sector*/, std::uint64_t /*sectors*/,
-                                                  BioOp /*op*/) const {
+                                                  BioOp /*op*/) {
         return std::nullopt;
     }
 };

@@ -121,8 +121,7 @@ BioDone FaultyDisk::guarded(BioDone done) {
     };
 }
 
-std::optional<FileExtent> FaultyDisk::file_extent(Sector sector, std::uint64_t sectors,
-                                                  BioOp op) const {
+std::optional<FileExtent> FaultyDisk::file_extent(Sector sector, std::uint64_t sectors, BioOp op) {
     if (!powered_ || !faults_.empty() || !cache_.empty()) return std::nullopt;
     return media_->file_extent(sector, sectors, op);
 }

@@ -94,8 +94,7 @@ public:
     std::uint32_t io_opt_bytes() const override { return io_opt_bytes_; }
     std::uint32_t physical_block_size() const override { return physical_block_size_; }
     // The media's extent while the disk only forwards (powered, no fault, nothing cached).
-    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors,
-                                          BioOp op) const override;
+    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors, BioOp op) override;
 
 private:
     struct Installed {

@@ -19,6 +19,7 @@
 #include "emu/frontend/fuse_state.hpp"
 #include "emu/frontend/on_loop.hpp"
 #include "emu/frontend/session_reader.hpp"
+#include "emu/io/io_worker.hpp"
 
 namespace dmemu::emu {
 
@@ -36,6 +37,8 @@ std::unique_ptr<FuseFrontend> FuseFrontend::mount(DeviceMapper& dm, asio::io_con
     fe->mountpoint_ = std::move(mountpoint);
     fe->state_ = std::make_shared<FuseState>(dm, loop);
     fe->state_->splice_wanted_ = options.splice;
+    if (options.splice && options.splice_threads > 0)
+        fe->state_->splice_threads_ = std::make_unique<IoWorker>(options.splice_threads);
 
     std::string opts = "default_permissions,fsname=dmemu,subtype=dmemu";
     if (geteuid() == 0 || user_allow_other()) opts += ",allow_other";
@@ -80,6 +83,9 @@ void FuseFrontend::unmount() {
     mounted_ = false;
     reader_->stop();
     reader_.reset();
+    // No request is read any more: the splice threads send what they were given and exit. Each
+    // frees its libfuse pipe as it exits, which it must do before the session is destroyed.
+    state_->splice_threads_.reset();
     // Whatever has not been answered yet (I/O held by a suspended device) is answered EIO now;
     // its Bios finish later into buffers the front end owns, and their answers are dropped.
     state_->replies_->close_all(-EIO);
@@ -96,10 +102,18 @@ std::size_t FuseFrontend::splice_max_bytes() const {
     return state_->splice_wanted_ ? state_->splice_.max_bytes() : 0;
 }
 
+std::size_t FuseFrontend::splice_threads() const {
+    return state_->splice_threads_ ? state_->splice_threads_->threads() : 0;
+}
+
 std::size_t FuseFrontend::max_read() const { return state_->max_read_; }
 
 std::uint64_t FuseFrontend::spliced_reads() const {
     return state_->spliced_reads_.load(std::memory_order_relaxed);
+}
+
+std::uint64_t FuseFrontend::thread_splices() const {
+    return state_->thread_splices_.load(std::memory_order_relaxed);
 }
 
 }  // namespace dmemu::emu

@@ -29,6 +29,10 @@ struct FuseOptions {
     // through a Bio and a buffer (the benchmark's comparison, and a way around a kernel whose
     // splice misbehaves).
     bool splice = true;
+    // Threads that send spliced replies of 64 KiB or more, so that the kernel's copy into the
+    // reader's pages runs beside the loop (two replies at once on two threads); 0: every reply
+    // is sent on the loop. See docs/fuse.md, "Splice threads".
+    std::size_t splice_threads = 2;
 };
 
 class FuseFrontend {
@@ -49,10 +53,13 @@ public:
     // Stops serving, answers pending requests EIO, unmounts. Idempotent.
     void unmount();
     const std::string& mountpoint() const { return mountpoint_; }
-    // READs answered by splice so far (any thread).
+    // READs answered by splice so far (any thread), and how many of them from a splice thread.
     std::uint64_t spliced_reads() const;
+    std::uint64_t thread_splices() const;
     // The largest read answered by splice (the pipe's limit); 0 when splice is off.
     std::size_t splice_max_bytes() const;
+    // Threads sending large spliced replies (FuseOptions::splice_threads); 0 when splice is off.
+    std::size_t splice_threads() const;
     // The mount's max_read: the size the kernel splits reads at so that each fits the splice
     // pipe; 0 when it does not split them below 1 MiB.
     std::size_t max_read() const;

@@ -9,6 +9,7 @@
 
 #include "emu/core/device_mapper.hpp"
 #include "emu/core/mapped_device.hpp"
+#include "emu/io/io_worker.hpp"
 
 namespace dmemu::emu {
 

@@ -28,6 +28,7 @@
 namespace dmemu::emu {
 
 class BlockDevice;
+class IoWorker;
 class DeviceMapper;
 class MappedDevice;
 struct DeviceEvent;
@@ -90,7 +91,11 @@ struct FuseState : std::enable_shared_from_this<FuseState> {
     // 0: none (reads up to max_pages, 1 MiB).
     std::size_t max_read_ = 0;
     SpliceReplies splice_;
+    // Where large spliced replies are sent from (FuseOptions::splice_threads); null: on the
+    // loop. Joined by unmount() once the reader has stopped.
+    std::unique_ptr<IoWorker> splice_threads_;
     std::atomic<std::uint64_t> spliced_reads_{0};  // written on the loop, read anywhere
+    std::atomic<std::uint64_t> thread_splices_{0};  // of which sent from splice_threads_
 
 private:
     std::map<FuseIno, Node> nodes_;

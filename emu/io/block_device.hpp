@@ -6,12 +6,14 @@
 // bio.hpp); I/O past the end completes with -EIO as the kernel's bio_check_eod does.
 #pragma once
 
-#include "emu/io/bio.hpp"
-
+#include <array>
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "emu/io/bio.hpp"
 
 namespace dmemu::emu {
 
@@ -22,10 +24,37 @@ struct DevT {
     std::string str() const;  // "major:minor", as the kernel prints dm_dev->name
 };
 
-// Where a range of a device's sectors lies, byte for byte, in an open regular file.
+// A layer that counts the I/O passing through it: a mapped device, whose suspend waits until
+// the count drains. Loop only.
+class InFlightCounter {
+public:
+    virtual void io_started() = 0;
+    virtual void io_ended() = 0;
+
+protected:
+    ~InFlightCounter() = default;
+};
+
+// Where a range of a device's sectors lies, byte for byte, in an open regular file, and the
+// counting layers it was found through.
 struct FileExtent {
+    static constexpr std::size_t kMaxLayers = 4;
+
     int fd = -1;
     std::uint64_t offset = 0;  // byte offset in the file of the range's first sector
+    std::array<std::shared_ptr<InFlightCounter>, kMaxLayers> layers{};
+    std::size_t depth = 0;
+
+    // Records a layer the extent passed; false when kMaxLayers are recorded already (the layer
+    // then offers no extent: a Bio takes the range instead).
+    bool add_layer(std::shared_ptr<InFlightCounter> layer);
+    // I/O done from the extent after the loop step that found it (a read answered on another
+    // thread) is in flight on every layer from io_started() to io_ended(), both on the loop, so
+    // that a suspend anywhere in the stack waits for it as for a Bio. The layers' shared_ptrs
+    // keep them alive until then; the file stays open as its disk is held by them or by an open
+    // file of its own.
+    void io_started() const;
+    void io_ended() const;
 };
 
 class BlockDevice {
@@ -42,9 +71,10 @@ public:
     // that range submitted now would do nothing but the same pread/pwrite there: no fault, hold,
     // split, cache or copy on the way. The FUSE front end then moves the bytes with splice
     // instead of through a Bio buffer (docs/fuse.md). Valid only until control returns to the
-    // loop: the caller does its I/O at once. nullopt, the default, means "submit a Bio".
+    // loop (FileExtent::io_started says how to keep it longer). nullopt, the default, means
+    // "submit a Bio".
     virtual std::optional<FileExtent> file_extent(Sector /*sector*/, std::uint64_t /*sectors*/,
-                                                  BioOp /*op*/) const {
+                                                  BioOp /*op*/) {
         return std::nullopt;
     }
 };

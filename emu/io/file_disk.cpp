@@ -91,8 +91,7 @@ int FileDisk::do_io(int fd, const Bio& bio) {
     return -EINVAL;
 }
 
-std::optional<FileExtent> FileDisk::file_extent(Sector sector, std::uint64_t sectors,
-                                                BioOp op) const {
+std::optional<FileExtent> FileDisk::file_extent(Sector sector, std::uint64_t sectors, BioOp op) {
     // Past the end a Bio fails with -EIO; the extent must not hide that.
     if (!(op == BioOp::read || op == BioOp::write) || sector > sectors_ ||
         sectors > sectors_ - sector)

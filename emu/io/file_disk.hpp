@@ -39,8 +39,7 @@ public:
     Sector size_sectors() const override { return sectors_; }
     void submit(Bio bio) override;
     bool supports_discard() const override { return true; }
-    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors,
-                                          BioOp op) const override;
+    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors, BioOp op) override;
     const std::string& path() const { return path_; }
 
 private:

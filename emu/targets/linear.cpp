@@ -32,8 +32,7 @@ public:
         co_return std::string();
     }
 
-    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors,
-                                          BioOp op) const override {
+    std::optional<FileExtent> file_extent(Sector sector, std::uint64_t sectors, BioOp op) override {
         return dev_->device().file_extent(sector + start_, sectors, op);
     }
 

@@ -5,7 +5,13 @@
 // other than a plain remap, RAM, the device's end, a read-only table for a write) says nullopt.
 #include <unistd.h>
 
+// clang-format off
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+// clang-format on
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <filesystem>
+#include <optional>
 
 #include "core_fixture.hpp"
 #include "emu/faults/faulty_disk.hpp"
@@ -134,6 +140,57 @@ TEST_F(FileExtentTest, AFaultOnTheDiskKeepsItsIoOnTheBioPath) {
     EXPECT_FALSE(disk_extent("fd0", 0, 8).has_value());
     ASSERT_EQ(fault(DmCommand::fault_clear, "fd0").error, 0);
     EXPECT_TRUE(extent("lin", 0, 8).has_value());
+}
+
+// I/O from an extent after the loop step that found it (a read the front end answers from
+// another thread) is in flight on every mapped device it passed: a suspend of either waits for
+// it, as for a Bio.
+TEST_F(FileExtentTest, IoFromAnExtentHoldsASuspendOfEveryDeviceItPassed) {
+    activate("lin", "0 1000 linear /dev/fd0 0");
+    activate("top", "0 500 linear /dev/mapper/lin 0");
+    auto e = extent("top", 0, 8);
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->depth, 2u);
+    e->io_started();
+    EXPECT_EQ(dm_.find_mapped("top")->in_flight(), 1u);
+    EXPECT_EQ(dm_.find_mapped("lin")->in_flight(), 1u);
+    std::optional<int> top_done, lin_done;
+    for (auto [name, done] : {std::pair{"top", &top_done}, std::pair{"lin", &lin_done}}) {
+        DmRequest r;
+        r.cmd = DmCommand::dev_suspend;
+        r.name = name;
+        r.suspend = true;
+        boost::asio::co_spawn(
+            ctx_,
+            [this, r, done = done]() -> boost::asio::awaitable<void> {
+                *done = (co_await dm_.ioctl(r)).error;
+            },
+            boost::asio::detached);
+    }
+    clock_.run_until_idle();
+    EXPECT_FALSE(top_done.has_value()) << "suspend of the top device waits for the extent's I/O";
+    EXPECT_FALSE(lin_done.has_value()) << "so does the device below it";
+    e->io_ended();
+    clock_.run_until_idle();
+    EXPECT_EQ(top_done, 0);
+    EXPECT_EQ(lin_done, 0);
+    EXPECT_EQ(dm_.find_mapped("top")->in_flight(), 0u);
+}
+
+// An extent records at most FileExtent::kMaxLayers mapped devices; a deeper stack answers
+// nullopt at the top, and its reads take the Bio path.
+TEST_F(FileExtentTest, AStackDeeperThanTheExtentRecordsTakesBios) {
+    activate("l1", "0 1000 linear /dev/fd0 0");
+    std::string below = "l1";
+    for (std::size_t i = 2; i <= FileExtent::kMaxLayers + 1; ++i) {
+        const std::string name = "l" + std::to_string(i);
+        activate(name, "0 1000 linear /dev/mapper/" + below + " 0");
+        below = name;
+    }
+    auto deepest = extent("l" + std::to_string(FileExtent::kMaxLayers), 0, 8);
+    ASSERT_TRUE(deepest.has_value());
+    EXPECT_EQ(deepest->depth, FileExtent::kMaxLayers);
+    EXPECT_FALSE(extent(below, 0, 8).has_value());
 }
 
 }  // namespace

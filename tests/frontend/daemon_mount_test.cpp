@@ -171,9 +171,26 @@ TEST_F(DaemonMount, NoSpliceIsLoggedAndReadsStillRoundTrip) {
     fs::remove(img, ec);
     fs::remove(dir_ + ".log", ec);
     start_foreground();
-    EXPECT_NE(slurp(dir_ + ".log").find("fuse: reads by splice: on, up to "),
-              std::string::npos)
+    const std::string log = slurp(dir_ + ".log");
+    EXPECT_NE(log.find("fuse: reads by splice: on, up to "), std::string::npos) << log;
+    EXPECT_NE(log.find("; 2 splice threads\n"), std::string::npos) << log;
+}
+
+// --splice-threads reaches the mount: 0 sends every reply from the loop, and reads still return
+// the device's bytes; a count out of range is refused before anything starts.
+TEST_F(DaemonMount, SpliceThreadsOptionReachesTheMount) {
+    const auto bad = run_program(dmemu_, {"start", dir_, "--splice-threads", "65"});
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_NE(bad.err.find("--splice-threads"), std::string::npos) << bad.err;
+    start_foreground({"--splice-threads", "0"});
+    EXPECT_NE(slurp(dir_ + ".log").find("; 0 splice threads\n"), std::string::npos)
         << slurp(dir_ + ".log");
+    const std::string img = dir_ + ".img";
+    ASSERT_EQ(cli({"disk", "add", "f0", "--file", img, "--size", "4M"}).exit_code, 0);
+    ASSERT_EQ(cli({"create", "lin", "--table", "0 8000 linear /dev/f0 100"}).exit_code, 0);
+    round_trip(mnt() + "/mapper/lin", 12345);
+    std::error_code ec;
+    fs::remove(img, ec);
 }
 
 // With mnt/mapper/bb2 open: `remove` fails busy; `remove --force` fails busy too but first

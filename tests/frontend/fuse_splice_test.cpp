@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -92,13 +93,22 @@ protected:
     fs::path files_;
 };
 
-TEST_F(FuseSpliceTest, ReadsOverAFileDiskAreSplicedAndExact) {
+// Each run with splice threads (the daemon's default) and without: replies of 64 KiB or more
+// are then sent from a thread, smaller ones on the loop.
+class FuseSpliceThreadsTest : public FuseSpliceTest,
+                              public ::testing::WithParamInterface<std::size_t> {
+protected:
+    FuseSpliceThreadsTest() { fuse_options.splice_threads = GetParam(); }
+};
+
+TEST_P(FuseSpliceThreadsTest, ReadsOverAFileDiskAreSplicedAndExact) {
     add_file_disk("f0");
     // Linear at an offset, so that an extent's offset that ignored it would read wrong bytes.
     ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 128"}}), 0);
     const auto data = pattern(4096 * 512, 11);
     write_at("mapper/lin", 0, data);
     const std::uint64_t before = fe->spliced_reads();
+    const std::uint64_t before_threads = fe->thread_splices();
     struct Case {
         off_t off;
         std::size_t len;
@@ -119,9 +129,84 @@ TEST_F(FuseSpliceTest, ReadsOverAFileDiskAreSplicedAndExact) {
     const std::size_t split = fe->max_read();
     const std::uint64_t per_mib = split == 0 ? 1 : (1u << 20) / split;
     EXPECT_EQ(fe->spliced_reads() - before, per_mib + 4);
+    // From a splice thread: the 1 MiB, 300000-byte and 128 KiB reads; not the 10 and 100 bytes.
+    EXPECT_EQ(fe->thread_splices() - before_threads, GetParam() == 0 ? 0 : per_mib + 2);
     if (split != 0) {
         EXPECT_LE(split, fe->splice_max_bytes());
     }
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, FuseSpliceThreadsTest, ::testing::Values(0u, 2u),
+                         [](const auto& info) {
+                             return info.param == 0 ? "OnTheLoop" : "FromThreads";
+                         });
+
+// Table swaps between two files while 1 MiB reads run: every read request is answered from the
+// table it found (all of one file's bytes or all of the other's) and nothing fails. A swap's
+// suspend waits for the replies the splice threads are still sending: once it returns, the
+// file it swapped away from is scribbled over and restored, which a reply still in flight from
+// that file would show.
+TEST_F(FuseSpliceTest, TableSwapsDuringReadsFromSpliceThreads) {
+    add_file_disk("f0");
+    add_file_disk("f1");
+    ASSERT_EQ(create("lin", {TargetSpec{0, kDiskSectors, "linear", "/dev/f0 0"}}), 0);
+    constexpr std::size_t kSpan = 3u << 20;  // what the reads cover
+    const std::vector<char> data[2] = {pattern(kSpan, 21), pattern(kSpan, 22)};
+    const auto scribble = pattern(kSpan, 23);
+    const int files[2] = {::open(backing("f0").c_str(), O_WRONLY),
+                          ::open(backing("f1").c_str(), O_WRONLY)};
+    ASSERT_GE(files[0], 0);
+    ASSERT_GE(files[1], 0);
+    const auto put = [&](int i, const std::vector<char>& bytes) {
+        ASSERT_EQ(::pwrite(files[i], bytes.data(), bytes.size(), 0), ssize_t(bytes.size()));
+    };
+    put(0, data[0]);
+    put(1, data[1]);
+    const std::size_t piece = fe->max_read() == 0 ? (1u << 20) : fe->max_read();
+    std::atomic<bool> stop{false};
+    std::atomic<int> reads{0}, wrong{0}, failed{0};
+    std::thread reader([&] {
+        while (!stop) {
+            const off_t off = off_t(reads % 3) << 20;
+            int err = 0;
+            const auto got = read_at(path("mapper/lin"), off, 1 << 20, &err);
+            if (err != 0 || got.size() != (1u << 20)) {
+                ++failed;
+                continue;
+            }
+            for (std::size_t p = 0; p < got.size(); p += piece) {
+                const auto from = [&](const std::vector<char>& src) {
+                    return std::equal(got.begin() + p, got.begin() + p + piece,
+                                      src.begin() + off + p);
+                };
+                if (!from(data[0]) && !from(data[1])) ++wrong;
+            }
+            ++reads;
+        }
+    });
+    const std::uint64_t before = fe->thread_splices();
+    // At least 40 swaps and 200 reads (a read takes longer than a swap), 20 s at most.
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    for (int i = 1; (i <= 40 || reads < 200) && std::chrono::steady_clock::now() < deadline; ++i) {
+        const int live = i % 2;
+        DmRequest load;
+        load.cmd = DmCommand::table_load;
+        load.name = "lin";
+        load.targets = {TargetSpec{0, kDiskSectors, "linear", live ? "/dev/f1 0" : "/dev/f0 0"}};
+        ASSERT_EQ(ioctl(load).error, 0);
+        ASSERT_EQ(resume("lin"), 0);
+        put(1 - live, scribble);
+        put(1 - live, data[1 - live]);
+    }
+    stop = true;
+    reader.join();
+    ::close(files[0]);
+    ::close(files[1]);
+    EXPECT_GE(reads, 200);
+    EXPECT_EQ(failed, 0);
+    EXPECT_EQ(wrong, 0) << "a read request answered with bytes from neither table";
+    EXPECT_GT(fe->thread_splices(), before);
+    on_loop([&] { EXPECT_EQ(dm->find_mapped("lin")->in_flight(), 0u); });
 }
 
 TEST_F(FuseSpliceTest, StripesRamAndFaultsStayOnTheBioPath) {

@@ -83,7 +83,10 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         ready(error);
         return 1;
     }
-    frontend = mount_fuse_frontend(ctx, dm, paths.mnt, opts.fuse_splice);
+    emu::FuseOptions fuse_options;
+    fuse_options.splice = opts.fuse_splice;
+    fuse_options.splice_threads = opts.fuse_splice_threads;
+    frontend = mount_fuse_frontend(ctx, dm, paths.mnt, fuse_options);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("dmemu: signal {}", sig);

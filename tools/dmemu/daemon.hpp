@@ -27,6 +27,8 @@ struct DaemonOptions {
     std::string ulogd_socket;
     // Reads of devices that lie in one backing file are answered by splice (docs/fuse.md).
     bool fuse_splice = true;
+    // Threads sending large spliced replies (emu::FuseOptions::splice_threads).
+    std::size_t fuse_splice_threads = 2;
 };
 
 // Runs until shutdown; returns the exit code. `ready` is called once: with "" when the control

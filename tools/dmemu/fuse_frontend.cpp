@@ -26,25 +26,25 @@ private:
 }  // namespace
 
 std::unique_ptr<FrontEnd> mount_fuse_frontend(boost::asio::io_context& ctx, emu::DeviceMapper& dm,
-                                              const std::string& mountpoint, bool splice) {
+                                              const std::string& mountpoint,
+                                              const emu::FuseOptions& options) {
     std::error_code ec;
     std::filesystem::create_directories(mountpoint, ec);
     std::string error;
-    emu::FuseOptions options;
-    options.splice = splice;
     auto fe = emu::FuseFrontend::mount(dm, ctx, mountpoint, &error, options);
     if (!fe) {
         spdlog::warn("fuse: not mounting {}: {}", mountpoint, error);
         return nullptr;
     }
     spdlog::info("fuse: devices at {}/mapper, disks at {}/disks", mountpoint, mountpoint);
-    if (splice && fe->max_read() != 0)
+    if (options.splice && fe->max_read() != 0)
         spdlog::info(
             "fuse: reads by splice: on, up to {} bytes per reply (the pipe's limit), so "
-            "reads are split at {} bytes (max_read)",
-            fe->splice_max_bytes(), fe->max_read());
-    else if (splice)
-        spdlog::info("fuse: reads by splice: on, up to {} bytes per reply", fe->splice_max_bytes());
+            "reads are split at {} bytes (max_read); {} splice threads",
+            fe->splice_max_bytes(), fe->max_read(), fe->splice_threads());
+    else if (options.splice)
+        spdlog::info("fuse: reads by splice: on, up to {} bytes per reply; {} splice threads",
+                     fe->splice_max_bytes(), fe->splice_threads());
     else
         spdlog::info("fuse: reads by splice: off (--no-splice)");
     return std::make_unique<FuseMount>(std::move(fe));

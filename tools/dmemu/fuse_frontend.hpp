@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 
+#include "emu/frontend/fuse_frontend.hpp"
+
 namespace dmemu::emu {
 class DeviceMapper;
 }
@@ -28,6 +30,7 @@ public:
 };
 
 std::unique_ptr<FrontEnd> mount_fuse_frontend(boost::asio::io_context& ctx, emu::DeviceMapper& dm,
-                                              const std::string& mountpoint, bool splice);
+                                              const std::string& mountpoint,
+                                              const emu::FuseOptions& options);
 
 }  // namespace dmemu::daemon

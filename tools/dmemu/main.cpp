@@ -2,7 +2,7 @@
 // dmemu: the emulator daemon.
 //
 //   dmemu start DIR [--foreground] [--dm-major N] [--log-level LEVEL] [--seed N] [--ulogd PATH]
-//                   [--no-splice]
+//                   [--no-splice] [--splice-threads N]
 //   dmemu stop DIR [--timeout SECONDS]
 //   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/scenario/commands.hpp)
 //
@@ -133,6 +133,12 @@ int main(int argc, char** argv) {
                       "default DIR/ulogd.sock");
     start->add_flag("--no-splice{false}", opts.fuse_splice,
                     "answer every FUSE read through a buffer, never by splice from a backing file");
+    start
+        ->add_option("--splice-threads", opts.fuse_splice_threads,
+                     "threads sending spliced FUSE replies of 64 KiB or more; 0: all from the "
+                     "event loop")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
 
     std::string stop_dir;
     double timeout = 10.0;
