@@ -41,14 +41,14 @@ void SessionReader::wait_readable() {
     if (stopped_) return;
     readable_.async_wait(asio::posix::stream_descriptor::wait_read,
                          [self = shared_from_this()](const boost::system::error_code& ec) {
-                             if (!ec) self->read_batch();
+                             if (!ec) self->read_batch(kBatch);
                          });
 }
 
-void SessionReader::read_batch() {
+void SessionReader::read_batch(int left) {
     FuseState& s = *state_;
     const std::size_t need = receive_bytes();
-    for (int i = 0; i < kBatch && !stopped_; ++i) {
+    for (; left > 0 && !stopped_; --left) {
         if (s.receiving_.data() == nullptr || s.receiving_.capacity() < need)
             s.receiving_ = s.buffers_.take(need);
         fuse_buf buf{};
@@ -60,8 +60,13 @@ void SessionReader::read_batch() {
             stop_on_loop();
             return;
         }
+        const std::size_t pending = s.replies_->pending();
         // Handlers run here, on the loop; a write may take s.receiving_ as its data.
         fuse_session_process_buf(se_, &buf);
+        if (s.replies_->pending() > pending && left > 1) {
+            asio::post(s.loop_, [self = shared_from_this(), left] { self->read_batch(left - 1); });
+            return;
+        }
     }
     wait_readable();
 }

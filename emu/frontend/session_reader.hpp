@@ -8,6 +8,12 @@
 // Each request is read into a pooled buffer; a large write keeps that buffer as its data (no
 // copy), and the next request is read into a fresh one.
 //
+// A request whose handler leaves it unanswered (its Bio's completion is posted) ends the loop
+// step: the next request is read in a step posted behind that completion, so the answer leaves
+// before the next request is read. Reading on instead held every write's answer until the whole
+// batch had been read, and the writer idled meanwhile (4 KiB random writes +30-50 %,
+// docs/fuse.md).
+//
 // Threads: everything on the loop; start() and stop() may be called from any thread.
 #pragma once
 
@@ -37,7 +43,8 @@ public:
 
 private:
     void wait_readable();
-    void read_batch();
+    // Reads and processes up to `left` requests in this and later loop steps.
+    void read_batch(int left);
     void stop_on_loop();
 
     fuse_session* se_;
