@@ -150,15 +150,12 @@ int fe_open(FuseState& s, fuse_ino_t ino, int flags, FuseState::OpenFile** file)
     return 0;
 }
 
-// A spliced reply at least this large is sent from a splice thread. Smaller ones cost more to
-// hand over (a wake-up) than their copy: 4 KiB random reads lost 40 % that way.
-constexpr std::size_t kSpliceThreadBytes = 64u << 10;
-
-// Sends a spliced reply from a splice thread: the loop reads the next request meanwhile, and two
-// replies are copied at once on two threads. The I/O is in flight on the extent's layers until
-// the reply is sent, so a suspend waits for it as for a Bio. The thread reads a duplicate of the
-// file descriptor: the disk may close its own before the reply is sent (daemon shutdown does
-// not wait for readers). False, with nothing sent, when there is no descriptor to spare.
+// Sends a spliced reply (of IoWorker::kWorthHandingOver or more) from a splice thread: the loop
+// reads the next request meanwhile, and two replies are copied at once on two threads. The I/O
+// is in flight on the extent's layers until the reply is sent, so a suspend waits for it as for
+// a Bio. The thread reads a duplicate of the file descriptor: the disk may close its own before
+// the reply is sent (daemon shutdown does not wait for readers). False, with nothing sent, when
+// there is no descriptor to spare.
 bool splice_on_thread(FuseState& s, FileExtent ext, std::size_t bytes, Reply& reply) {
     const int fd = ::fcntl(ext.fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return false;
@@ -185,7 +182,7 @@ bool fe_read_spliced(FuseState& s, FuseState::OpenFile& f, const SectorSpan& spa
     ext->offset += span.head;
     // Counted before the answer wakes the reader, so that a test sees the count with the data.
     s.spliced_reads_.fetch_add(1, std::memory_order_relaxed);
-    if (s.splice_threads_ && span.bytes >= kSpliceThreadBytes &&
+    if (s.splice_threads_ && span.bytes >= IoWorker::kWorthHandingOver &&
         splice_on_thread(s, std::move(*ext), span.bytes, reply))
         return true;
     reply.answer([&](fuse_req_t req) { return SpliceReplies::reply(req, *ext, span.bytes); });

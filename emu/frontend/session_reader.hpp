@@ -11,7 +11,7 @@
 // A request whose handler leaves it unanswered (its Bio's completion is posted) ends the loop
 // step: the next request is read in a step posted behind that completion, so the answer leaves
 // before the next request is read. Reading on instead held every write's answer until the whole
-// batch had been read, and the writer idled meanwhile (4 KiB random writes +30-50 %,
+// batch had been read, and the writer idled meanwhile (4 KiB random writes +30-45 %,
 // docs/fuse.md).
 //
 // Threads: everything on the loop; start() and stop() may be called from any thread.

@@ -14,14 +14,6 @@
 
 namespace dmemu::emu {
 
-namespace {
-
-// Below this a Bio's copy is cheaper than waking the worker for it (measured: 4 KiB random I/O
-// lost 10 % through the worker; 1 MiB writes gained 50 %).
-constexpr std::size_t kHandOverBytes = 64u << 10;
-
-}  // namespace
-
 FileDisk::FileDisk(boost::asio::io_context& ctx, const std::string& path, Sector create_sectors,
                    IoWorker* worker)
     : ctx_(ctx), path_(path), worker_(worker) {
@@ -107,7 +99,7 @@ void FileDisk::submit(Bio bio) {
     bool hand_over = false;
     if (worker_) {
         std::lock_guard lk(handed_->m);
-        hand_over = handed_->count > 0 || bio.bytes() >= kHandOverBytes;
+        hand_over = handed_->count > 0 || bio.bytes() >= IoWorker::kWorthHandingOver;
         if (hand_over) ++handed_->count;
     }
     if (!hand_over) {
