@@ -206,7 +206,14 @@ TEST_F(FuseSpliceTest, TableSwapsDuringReadsFromSpliceThreads) {
     EXPECT_EQ(failed, 0);
     EXPECT_EQ(wrong, 0) << "a read request answered with bytes from neither table";
     EXPECT_GT(fe->thread_splices(), before);
-    on_loop([&] { EXPECT_EQ(dm->find_mapped("lin")->in_flight(), 0u); });
+    // The last reply reached the reader before its thread posted io_ended to the loop: wait for
+    // the count to drain (it must, or suspend would hang).
+    std::size_t in_flight = 1;
+    for (int i = 0; i < 200 && in_flight != 0; ++i) {
+        on_loop([&] { in_flight = dm->find_mapped("lin")->in_flight(); });
+        if (in_flight != 0) std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(in_flight, 0u);
 }
 
 TEST_F(FuseSpliceTest, StripesRamAndFaultsStayOnTheBioPath) {
