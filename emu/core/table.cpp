@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/core/table.hpp"
 
-#include "emu/core/target_registry.hpp"
-#include "emu/io/complete.hpp"
-#include "emu/util/kernel_log.hpp"
-
 #include <cerrno>
 #include <numeric>
+
+#include "emu/core/target_registry.hpp"
+#include "emu/io/complete.hpp"
+#include "emu/io/completion_batch.hpp"
+#include "emu/util/kernel_log.hpp"
 
 namespace dmemu::emu {
 
@@ -46,6 +47,15 @@ struct SplitParent {
         if (--pending == 0) done(error);
     }
 };
+
+// The splitter's own reference, released after the handler that split the Bio, so that a Bio
+// whose pieces all failed at once still completes after submit() returns.
+void release_later(asio::io_context& ctx, const std::shared_ptr<SplitParent>& parent, int err) {
+    if (CompletionBatch* batch = CompletionBatch::open_for(ctx))
+        batch->add([parent](int e) { parent->put(e); }, err);
+    else
+        asio::post(ctx, [parent, err] { parent->put(err); });
+}
 
 }  // namespace
 
@@ -176,7 +186,7 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
                 issue(slot, std::move(piece));
             }
         }
-        asio::post(ctx, [parent] { parent->put(0); });
+        release_later(ctx, parent, 0);
         return;
     }
 
@@ -208,7 +218,7 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
         left -= len;
         if (data != nullptr && bio.has_data()) data += len << kSectorShift;
     }
-    asio::post(ctx, [parent, early] { parent->put(early); });
+    release_later(ctx, parent, early);
 }
 
 }  // namespace dmemu::emu

@@ -34,6 +34,7 @@ Reply PendingReplies::add(fuse_req_t req) {
         std::lock_guard lk(m_);
         if (!closed_) {
             pending_.insert(e.get());
+            count_.store(pending_.size(), std::memory_order_relaxed);
             return Reply(shared_from_this(), std::move(e));
         }
     }
@@ -46,6 +47,7 @@ bool PendingReplies::claim(Reply::Entry* e) {
     if (e->answered) return false;
     e->answered = true;
     pending_.erase(e);
+    count_.store(pending_.size(), std::memory_order_relaxed);
     ++sending_;
     return true;
 }
@@ -64,6 +66,7 @@ void PendingReplies::close_all(int negative_errno) {
         orphans.push_back(e->req);
     }
     pending_.clear();
+    count_.store(0, std::memory_order_relaxed);
     ++sending_;
     lk.unlock();
     for (fuse_req_t req : orphans) fuse_reply_err(req, -negative_errno);
@@ -72,9 +75,6 @@ void PendingReplies::close_all(int negative_errno) {
     cv_.wait(lk, [this] { return sending_ == 0; });
 }
 
-std::size_t PendingReplies::pending() const {
-    std::lock_guard lk(m_);
-    return pending_.size();
-}
+std::size_t PendingReplies::pending() const { return count_.load(std::memory_order_relaxed); }
 
 }  // namespace dmemu::emu

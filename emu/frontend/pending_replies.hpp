@@ -11,6 +11,7 @@
 // reply is written to /dev/fuse.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -59,6 +60,8 @@ public:
     // Answers every pending request with -negative_errno, refuses new ones, and waits for
     // answers other threads are sending.
     void close_all(int negative_errno);
+    // How many are unanswered, read without the mutex (the reader asks twice per request). A
+    // splice thread's answer may land between two reads; the reader only uses it as a hint.
     std::size_t pending() const;
 
 private:
@@ -70,6 +73,7 @@ private:
     mutable std::mutex m_;
     std::condition_variable cv_;
     std::unordered_set<Reply::Entry*> pending_;
+    std::atomic<std::size_t> count_{0};  // pending_.size(), written under m_
     std::size_t sending_ = 0;
     bool closed_ = false;
 };

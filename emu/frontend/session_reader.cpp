@@ -11,6 +11,7 @@
 
 #include "emu/frontend/fuse_state.hpp"
 #include "emu/frontend/on_loop.hpp"
+#include "emu/io/completion_batch.hpp"
 
 namespace dmemu::emu {
 
@@ -48,6 +49,9 @@ void SessionReader::wait_readable() {
 void SessionReader::read_batch(int left) {
     FuseState& s = *state_;
     const std::size_t need = receive_bytes();
+    // Completions that a request's work queues run right after its handler, in this step
+    // (completion_batch.hpp): a write's answer leaves without waiting for a reactor pass.
+    CompletionBatch completions(s.loop_);
     for (; left > 0 && !stopped_; --left) {
         if (s.receiving_.data() == nullptr || s.receiving_.capacity() < need)
             s.receiving_ = s.buffers_.take(need);
@@ -63,6 +67,7 @@ void SessionReader::read_batch(int left) {
         const std::size_t pending = s.replies_->pending();
         // Handlers run here, on the loop; a write may take s.receiving_ as its data.
         fuse_session_process_buf(se_, &buf);
+        completions.run();
         if (s.replies_->pending() > pending && left > 1) {
             asio::post(s.loop_, [self = shared_from_this(), left] { self->read_batch(left - 1); });
             return;

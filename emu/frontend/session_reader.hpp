@@ -8,11 +8,12 @@
 // Each request is read into a pooled buffer; a large write keeps that buffer as its data (no
 // copy), and the next request is read into a fresh one.
 //
-// A request whose handler leaves it unanswered (its Bio's completion is posted) ends the loop
-// step: the next request is read in a step posted behind that completion, so the answer leaves
-// before the next request is read. Reading on instead held every write's answer until the whole
-// batch had been read, and the writer idled meanwhile (4 KiB random writes +30-45 %,
-// docs/fuse.md).
+// Completions that a request's work finishes on the loop (a file write's pwrite, a zero or error
+// target) run right after its handler, in the same step: the reader holds a CompletionBatch.
+// A request still unanswered after that (its I/O went to a thread or a timer) ends the loop
+// step: the next request is read in a step posted behind, so that the answer leaves before the
+// next request is read. Reading on instead held every write's answer until the whole batch had
+// been read, and the writer idled meanwhile (4 KiB random writes +30-45 %, docs/fuse.md).
 //
 // Threads: everything on the loop; start() and stop() may be called from any thread.
 #pragma once

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Bios through tables: routing, splitting, stacking, suspend holding I/O, read-only.
-#include "core_fixture.hpp"
-
-#include "emu/faults/faulty_disk.hpp"
-#include "emu/io/memory_disk.hpp"
-
 #include <cerrno>
 #include <numeric>
+
+#include "core_fixture.hpp"
+#include "emu/faults/faulty_disk.hpp"
+#include "emu/io/completion_batch.hpp"
+#include "emu/io/memory_disk.hpp"
 
 namespace dmemu::emu::testing {
 namespace {
@@ -68,6 +68,33 @@ TEST_F(Io, BioSpanningTargetsIsSplit) {
     auto w = pattern(16, 3);
     ASSERT_EQ(io(*dm_.find_mapped("two"), BioOp::write, 8, w), 0);
     EXPECT_EQ(disk_bytes("ram0", 8, 8), std::vector<std::byte>(w.begin(), w.begin() + 4096));
+    EXPECT_EQ(disk_bytes("ram1", 100, 8), std::vector<std::byte>(w.begin() + 4096, w.end()));
+}
+
+// The FUSE reader's path (completion_batch.hpp): a Bio split across two targets completes in the
+// batch's run(), after submit() returned, with no step of the loop in between.
+TEST_F(Io, InsideACompletionBatchASplitBioCompletesInItsRun) {
+    activate("two", "0 16 linear /dev/ram0 0\n16 16 linear /dev/ram1 100");
+    auto w = pattern(16, 4);
+    std::optional<int> result;
+    std::size_t ran = 0;
+    {
+        CompletionBatch batch(ctx_);
+        Bio bio;
+        bio.op = BioOp::write;
+        bio.sector = 8;
+        bio.sectors = 16;
+        bio.data = w.data();
+        bio.done = [&result](int err) { result = err; };
+        dm_.find_mapped("two")->submit(std::move(bio));
+        EXPECT_FALSE(result.has_value()) << "done() ran inside submit()";
+        batch.run();
+        ran = batch.ran();
+    }
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(*result, 0);
+    EXPECT_EQ(ran, 3u) << "two pieces and the splitter's own reference";
+    EXPECT_EQ(ctx_.poll(), 0u) << "nothing was left to the loop";
     EXPECT_EQ(disk_bytes("ram1", 100, 8), std::vector<std::byte>(w.begin() + 4096, w.end()));
 }
 

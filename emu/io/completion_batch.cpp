@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "emu/io/completion_batch.hpp"
+
+#include <boost/asio/post.hpp>
+#include <utility>
+
+namespace dmemu::emu {
+
+namespace {
+thread_local CompletionBatch* open_batch = nullptr;
+}
+
+CompletionBatch::CompletionBatch(boost::asio::io_context& ctx) : ctx_(ctx), outer_(open_batch) {
+    open_batch = this;
+}
+
+CompletionBatch::~CompletionBatch() {
+    open_batch = outer_;
+    for (auto& entry : queue_)
+        if (entry.done)  // run() moves out what it runs
+            boost::asio::post(ctx_, [done = std::move(entry.done), err = entry.err] { done(err); });
+}
+
+CompletionBatch* CompletionBatch::open_for(boost::asio::io_context& ctx) {
+    for (CompletionBatch* b = open_batch; b != nullptr; b = b->outer_)
+        if (&b->ctx_ == &ctx) return b;
+    return nullptr;
+}
+
+void CompletionBatch::add(BioDone done, int err) { queue_.push_back({std::move(done), err}); }
+
+void CompletionBatch::run() {
+    // By index: a callback may add to the queue, which may move its storage.
+    for (std::size_t i = 0; i < queue_.size(); ++i) {
+        Entry entry = std::move(queue_[i]);
+        ++ran_;
+        entry.done(entry.err);
+    }
+    queue_.clear();
+}
+
+void finish_later(boost::asio::io_context& ctx, BioDone done, int err) {
+    if (CompletionBatch* batch = CompletionBatch::open_for(ctx)) {
+        batch->add(std::move(done), err);
+        return;
+    }
+    boost::asio::post(ctx, [done = std::move(done), err] { done(err); });
+}
+
+}  // namespace dmemu::emu
