@@ -87,11 +87,13 @@ PY
 
 results=$(mktemp)
 for rw in randread randwrite; do
-  for round in $(seq 1 "$rounds"); do
-    echo "$rw raw $(run "$rw" "$work/f0.img" "$direct" 0)" >>"$results"
-    echo "$rw pt_ll $(run "$rw" "$mnt/f0.img" 1 "$ptll_pid")" >>"$results"
-    echo "$rw b $(run "$rw" "$dm/mnt/disks/fd0" 1 "$dmemu_pid")" >>"$results"
-    echo "$rw c $(run "$rw" "$dm/mnt/mapper/lin" 1 "$dmemu_pid")" >>"$results"
+  for _ in $(seq 1 "$rounds"); do
+    {
+      echo "$rw raw $(run "$rw" "$work/f0.img" "$direct" 0)"
+      echo "$rw pt_ll $(run "$rw" "$mnt/f0.img" 1 "$ptll_pid")"
+      echo "$rw b $(run "$rw" "$dm/mnt/disks/fd0" 1 "$dmemu_pid")"
+      echo "$rw c $(run "$rw" "$dm/mnt/mapper/lin" 1 "$dmemu_pid")"
+    } >>"$results"
   done
 done
 python3 - "$results" <<'PY'
