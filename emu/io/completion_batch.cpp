@@ -16,9 +16,9 @@ CompletionBatch::CompletionBatch(boost::asio::io_context& ctx) : ctx_(ctx), oute
 
 CompletionBatch::~CompletionBatch() {
     open_batch = outer_;
-    for (auto& entry : queue_)
-        if (entry.done)  // run() moves out what it runs
-            boost::asio::post(ctx_, [done = std::move(entry.done), err = entry.err] { done(err); });
+    for (std::size_t i = next_; i < queue_.size(); ++i)
+        boost::asio::post(ctx_,
+                          [done = std::move(queue_[i].done), err = queue_[i].err] { done(err); });
 }
 
 CompletionBatch* CompletionBatch::open_for(boost::asio::io_context& ctx) {
@@ -30,13 +30,15 @@ CompletionBatch* CompletionBatch::open_for(boost::asio::io_context& ctx) {
 void CompletionBatch::add(BioDone done, int err) { queue_.push_back({std::move(done), err}); }
 
 void CompletionBatch::run() {
-    // By index: a callback may add to the queue, which may move its storage.
-    for (std::size_t i = 0; i < queue_.size(); ++i) {
-        Entry entry = std::move(queue_[i]);
+    // By index: a callback may add to the queue, which may move its storage. next_ is past each
+    // entry before it runs, so a callback that throws leaves the rest to the destructor.
+    while (next_ < queue_.size()) {
+        Entry entry = std::move(queue_[next_++]);
         ++ran_;
         entry.done(entry.err);
     }
     queue_.clear();
+    next_ = 0;
 }
 
 void finish_later(boost::asio::io_context& ctx, BioDone done, int err) {

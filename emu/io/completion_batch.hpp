@@ -53,6 +53,7 @@ private:
     boost::asio::io_context& ctx_;
     CompletionBatch* outer_;
     std::vector<Entry> queue_;
+    std::size_t next_ = 0;  // queue_[next_..] have not run
     std::size_t ran_ = 0;
 };
 

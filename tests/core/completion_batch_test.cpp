@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -60,6 +61,22 @@ TEST(CompletionBatch, WhatRunDidNotTakeIsPostedWhenTheBatchCloses) {
     EXPECT_TRUE(log.empty());
     EXPECT_EQ(ctx.poll(), 1u);
     EXPECT_EQ(log, (std::vector<int>{100}));
+}
+
+TEST(CompletionBatch, ACompletionThatThrowsLeavesTheRestToTheLoop) {
+    boost::asio::io_context ctx;
+    std::vector<int> log;
+    {
+        CompletionBatch batch(ctx);
+        Bio a;
+        a.done = [](int) { throw std::runtime_error("boom"); };
+        Bio b = recording(log, 2);
+        complete_later(ctx, a, 0);
+        complete_later(ctx, b, 0);
+        EXPECT_THROW(batch.run(), std::runtime_error);
+    }
+    EXPECT_EQ(ctx.poll(), 1u);
+    EXPECT_EQ(log, (std::vector<int>{200}));
 }
 
 TEST(CompletionBatch, WithoutABatchOrForAnotherLoopTheCompletionIsPosted) {
