@@ -6,7 +6,6 @@
 
 #include "emu/core/target_registry.hpp"
 #include "emu/io/complete.hpp"
-#include "emu/io/completion_batch.hpp"
 #include "emu/util/kernel_log.hpp"
 
 namespace dmemu::emu {
@@ -47,15 +46,6 @@ struct SplitParent {
         if (--pending == 0) done(error);
     }
 };
-
-// The splitter's own reference, released after the handler that split the Bio, so that a Bio
-// whose pieces all failed at once still completes after submit() returns.
-void release_later(asio::io_context& ctx, const std::shared_ptr<SplitParent>& parent, int err) {
-    if (CompletionBatch* batch = CompletionBatch::open_for(ctx))
-        batch->add([parent](int e) { parent->put(e); }, err);
-    else
-        asio::post(ctx, [parent, err] { parent->put(err); });
-}
 
 }  // namespace
 
@@ -186,7 +176,10 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
                 issue(slot, std::move(piece));
             }
         }
-        release_later(ctx, parent, 0);
+        // The splitter's own reference goes after this handler (finish_later), so that done()
+        // never runs inside submit().
+        finish_later(
+            ctx, [parent](int err) { parent->put(err); }, 0);
         return;
     }
 
@@ -218,7 +211,8 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
         left -= len;
         if (data != nullptr && bio.has_data()) data += len << kSectorShift;
     }
-    release_later(ctx, parent, early);
+    finish_later(
+        ctx, [parent](int err) { parent->put(err); }, early);
 }
 
 }  // namespace dmemu::emu
