@@ -14,31 +14,25 @@
 #   BENCH_BUILD     the release build with tools/dmemu and tools/dmemu-setup (default build-bench)
 #   BENCH_DIR       where the backing files go (default /dev/shm when it is tmpfs with room, else
 #                   $TMPDIR or /tmp); the file system decides what (a) measures
-#   BENCH_SIZE      size of the file disks (default 1G)
+#   BENCH_SIZE      size of the file disks (default 1G; at least 400M: the memory part puts 100
+#                   devices of 4 MiB on fd0)
 #   BENCH_SECONDS   run time of each fio job (default 4, after 1 s of ramp)
 #   BENCH_ROUNDS    how many times each job runs on each of a-d (default 2; the best counts)
 #   BENCH_DMEMU_ARGS  extra `dmemu start` options, e.g. --no-splice to measure reads through a
 #                   buffer instead of splice (docs/fuse.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=${BENCH_BUILD:-build-bench}
-dmemu=$build/tools/dmemu
-setup=$build/tools/dmemu-setup
-[ -x "$dmemu" ] && [ -x "$setup" ] || { echo "bench fuse: build $build first (tools/bench/run.sh does)" >&2; exit 2; }
-command -v fio >/dev/null || { echo "bench fuse: fio is not installed" >&2; exit 2; }
+. tools/bench/lib/fuse_bench.sh
+bench_programs fuse
 size=${BENCH_SIZE:-1G}
+if [ "$(numfmt --from=iec "$size")" -lt $((400 << 20)) ]; then
+  echo "bench fuse: BENCH_SIZE=$size is too small: the memory part needs 400M on fd0" >&2
+  exit 2
+fi
 seconds=${BENCH_SECONDS:-4}
 rounds=${BENCH_ROUNDS:-2}
 
-if [ -z "${BENCH_DIR:-}" ]; then
-  if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
-     [ "$(df --output=avail -B1G /dev/shm | tail -1)" -gt 8 ]; then
-    BENCH_DIR=/dev/shm
-  else
-    BENCH_DIR=${TMPDIR:-/tmp}
-  fi
-fi
-work=$(mktemp -d "$BENCH_DIR/dmemu-bench-fuse.XXXXXX")
+work=$(mktemp -d "$(bench_dir)/dmemu-bench-fuse.XXXXXX")
 dm=$(mktemp -d "${TMPDIR:-/tmp}/dmemu-bench-dm.XXXXXX")
 cleanup() {
   "$dmemu" stop "$dm" >/dev/null 2>&1 || true
@@ -46,12 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# O_DIRECT where the file system takes it (tmpfs does since Linux 6.6).
-direct=1
-if ! dd if=/dev/zero of="$work/probe" bs=4k count=1 oflag=direct status=none 2>/dev/null; then
-  direct=0
-fi
-rm -f "$work/probe"
+direct=$(direct_io_works "$work")
 echo "backing files: $work ($(stat -f -c %T "$work"), direct=$direct for the raw file); fio $(fio --version); $(nproc) CPUs"
 echo "dmemu start options: ${BENCH_DMEMU_ARGS:-(none)}"
 echo "file disks: $size; each job ${seconds}s after 1s ramp, best of $rounds rounds; libaio, iodepth 16"
@@ -74,18 +63,12 @@ sectors=$(( $(numfmt --from=iec "$size") / 512 ))
 "$setup" --dir "$dm" create lin --table "0 $sectors linear /dev/fd0 0"
 "$setup" --dir "$dm" create str --table "0 $sectors striped 2 256 /dev/fd1 0 /dev/fd2 0"
 
-# run_job KIND RW BS FILE -> "MiB/s IOPS"
+# run_job RW BS FILE DIRECT -> "MiB/s IOPS total_ios"
 run_job() {
   local rw=$1 bs=$2 file=$3 dio=$4
   fio --name=bench --filename="$file" --rw="$rw" --bs="$bs" --iodepth=16 --ioengine=libaio \
       --direct="$dio" --time_based --runtime="$seconds" --ramp_time=1 --size="$size" \
-      --norandommap --randrepeat=0 --output-format=json 2>/dev/null |
-    python3 -c '
-import json, sys
-text = sys.stdin.read()
-job = json.loads(text[text.index("{"):])["jobs"][0]
-side = job["read"] if job["read"]["io_bytes"] else job["write"]
-print("%.1f %.0f" % (side["bw_bytes"] / 2**20, side["iops"]))'
+      --norandommap --randrepeat=0 --output-format=json 2>/dev/null | fio_side
 }
 
 # Each job runs $rounds times on each of a-d, the order reversed every round so that drift in
@@ -109,7 +92,7 @@ python3 - "$results" <<'PY'
 import sys
 best = {}
 for line in open(sys.argv[1]):
-    rw, bs, t, mib, iops = line.split()
+    rw, bs, t, mib, iops, _ = line.split()
     key = (f"{rw} {bs}", t)
     if key not in best or float(mib) > best[key][0]:
         best[key] = (float(mib), float(iops))

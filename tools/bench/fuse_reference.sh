@@ -15,11 +15,8 @@
 # tools/bench/fuse.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=${BENCH_BUILD:-build-bench}
-dmemu=$build/tools/dmemu
-setup=$build/tools/dmemu-setup
-[ -x "$dmemu" ] && [ -x "$setup" ] || { echo "bench fuse_reference: build $build first (tools/bench/run.sh does)" >&2; exit 2; }
-command -v fio >/dev/null || { echo "bench fuse_reference: fio is not installed" >&2; exit 2; }
+. tools/bench/lib/fuse_bench.sh
+bench_programs fuse_reference
 examples=/usr/share/doc/libfuse3-dev/examples
 [ -f "$examples/passthrough_ll.c" ] || { echo "bench fuse_reference: no $examples/passthrough_ll.c (libfuse3-dev)" >&2; exit 2; }
 seconds=${BENCH_SECONDS:-3}
@@ -32,11 +29,7 @@ if [ ! -x "$ptll" ] || [ "$examples/passthrough_ll.c" -nt "$ptll" ]; then
   cc -O2 -w -o "$ptll" "$examples/passthrough_ll.c" $(pkg-config fuse3 --cflags --libs)
 fi
 
-if [ -z "${BENCH_DIR:-}" ]; then
-  BENCH_DIR=/dev/shm
-  [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] || BENCH_DIR=${TMPDIR:-/tmp}
-fi
-work=$(mktemp -d "$BENCH_DIR/dmemu-bench-ref.XXXXXX")
+work=$(mktemp -d "$(bench_dir)/dmemu-bench-ref.XXXXXX")
 dm=$(mktemp -d "${TMPDIR:-/tmp}/dmemu-bench-refdm.XXXXXX")
 mnt=$(mktemp -d "${TMPDIR:-/tmp}/dmemu-bench-refmnt.XXXXXX")
 cleanup() {
@@ -54,9 +47,7 @@ ptll_pid=$(pgrep -n -f "passthrough_ll -s -o source=$work")
 dmemu_pid=$(cat "$dm/dmemu.pid")
 "$setup" --dir "$dm" disk add fd0 --file "$work/f0.img"
 "$setup" --dir "$dm" create lin --table "0 2097152 linear /dev/fd0 0"
-direct=1
-dd if=/dev/zero of="$work/probe" bs=4k count=1 oflag=direct status=none 2>/dev/null || direct=0
-rm -f "$work/probe"
+direct=$(direct_io_works "$work")
 echo "backing file: $work ($(stat -f -c %T "$work")); fio $(fio --version); $(nproc) CPUs;" \
      "libaio, iodepth 16, 4 KiB, ${seconds}s runs (no ramp: the CPU times cover the run), $rounds rounds"
 
@@ -64,20 +55,14 @@ echo "backing file: $work ($(stat -f -c %T "$work")); fio $(fio --version); $(np
 run() {
   local rw=$1 file=$2 dio=$3 pid=$4 before after
   [ "$pid" = 0 ] || before=$(awk '{print $14, $15}' "/proc/$pid/stat")
-  local ios
-  ios=$(fio --name=ref --filename="$file" --rw="$rw" --bs=4k --iodepth=16 --ioengine=libaio \
+  local side
+  side=$(fio --name=ref --filename="$file" --rw="$rw" --bs=4k --iodepth=16 --ioengine=libaio \
           --direct="$dio" --time_based --runtime="$seconds" --size=1G \
-          --norandommap --randrepeat=0 --output-format=json 2>/dev/null |
-        python3 -c '
-import json, sys
-text = sys.stdin.read()
-job = json.loads(text[text.index("{"):])["jobs"][0]
-side = job["read"] if job["read"]["io_bytes"] else job["write"]
-print(side["total_ios"], side["iops"])')
+          --norandommap --randrepeat=0 --output-format=json 2>/dev/null | fio_side)
   [ "$pid" = 0 ] || after=$(awk '{print $14, $15}' "/proc/$pid/stat")
-  python3 - "$ios" "${before:-0 0}" "${after:-0 0}" "$(getconf CLK_TCK)" <<'PY'
+  python3 - "$side" "${before:-0 0}" "${after:-0 0}" "$(getconf CLK_TCK)" <<'PY'
 import sys
-total, iops = (float(x) for x in sys.argv[1].split())
+_, iops, total = (float(x) for x in sys.argv[1].split())
 u0, s0 = (int(x) for x in sys.argv[2].split())
 u1, s1 = (int(x) for x in sys.argv[3].split())
 tick_us = 1e6 / int(sys.argv[4])
