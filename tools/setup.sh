@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages dmemu needs to build, test and run. Idempotent and quiet when
-# everything is already there; uses sudo when not root.
+# everything is already there; uses sudo when not root. dmsetup is the real one (libdevmapper
+# 1.02.185) that runs under `dmemu exec`; busybox gives the oracle guest's own applets (dd, ls)
+# for replaying its golden cases.
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   fio e2fsprogs util-linux
+  dmsetup busybox
 )
 
 missing=()

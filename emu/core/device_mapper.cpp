@@ -10,6 +10,7 @@
 #include "emu/util/kernel_scan.hpp"
 
 #include <cerrno>
+#include <strings.h>
 #include <system_error>
 
 #include <boost/asio/post.hpp>
@@ -109,7 +110,7 @@ asio::awaitable<DmReply> DeviceMapper::ioctl(DmRequest req) {
             co_return r;
         }
         case DmCommand::remove_all: co_return co_await remove_all(req);
-        case DmCommand::list_devices: co_return list_devices();
+        case DmCommand::list_devices: co_return list_devices(req);
         case DmCommand::dev_create: co_return co_await dev_create(req);
         case DmCommand::dev_remove: co_return co_await dev_remove(req);
         case DmCommand::dev_rename: co_return co_await dev_rename(req);
@@ -119,8 +120,16 @@ asio::awaitable<DmReply> DeviceMapper::ioctl(DmRequest req) {
         case DmCommand::table_clear: co_return co_await table_clear(req);
         case DmCommand::table_deps: co_return co_await table_deps(req);
         case DmCommand::table_status: co_return co_await table_status(req);
-        case DmCommand::list_versions: co_return list_versions();
+        case DmCommand::list_versions: co_return list_versions({});
+        case DmCommand::get_target_version: co_return list_versions(req.name);
         case DmCommand::target_msg: co_return co_await target_msg(req);
+        case DmCommand::dev_wait: co_return co_await dev_wait(req);
+        case DmCommand::dev_set_geometry: co_return dev_set_geometry(req);
+        case DmCommand::dev_arm_poll: {
+            DmReply r;
+            r.global_event_nr = global_event_nr_;
+            co_return r;
+        }
         case DmCommand::disk_add: co_return disk_add(req);
         case DmCommand::disk_list: co_return disk_list();
         case DmCommand::disk_remove: co_return disk_remove(req);
@@ -159,24 +168,49 @@ std::vector<std::string> DeviceMapper::disk_names() const {
     return out;
 }
 
+std::optional<DevT> DeviceMapper::disk_devt(std::string_view name) const {
+    auto it = disks_.find(std::string(name));
+    if (it == disks_.end()) return std::nullopt;
+    return it->second->devt;
+}
+
 void DeviceMapper::open_disk(std::string_view name, int delta) {
     if (auto it = disks_.find(std::string(name)); it != disks_.end())
         it->second->open_count = static_cast<std::uint32_t>(int(it->second->open_count) + delta);
 }
 
 std::shared_ptr<MappedDevice> DeviceMapper::lookup(const DmRequest& req) const {
-    // find_device(): by uuid when given without a name, else by name; dmemu also takes a devno.
-    if (!req.name.empty()) return find_mapped(req.name);
+    // __find_device_hash_cell: the uuid when there is one, else the name, else the devno; a
+    // second key beside the one used is a malformed request and finds nothing.
     if (!req.uuid.empty()) {
+        if (!req.name.empty() || req.devt) {
+            klog_.err(kIoctl, "Invalid ioctl structure: uuid {}, name {}, dev {:x}", req.uuid,
+                      req.name, req.devt ? req.devt->huge_encode() : 0);
+            return nullptr;
+        }
         for (const auto& [n, md] : by_name_)
             if (md->uuid() == req.uuid) return md;
         return nullptr;
+    }
+    if (!req.name.empty()) {
+        if (req.devt) {
+            klog_.err(kIoctl, "Invalid ioctl structure: name {}, dev {:x}", req.name,
+                      req.devt->huge_encode());
+            return nullptr;
+        }
+        return find_mapped(req.name);
     }
     if (req.devt) {
         for (const auto& [n, md] : by_name_)
             if (md->devt() == *req.devt) return md;
     }
     return nullptr;
+}
+
+int DeviceMapper::payload_failure(const DmRequest& req) const {
+    if (req.payload_error != 0 && !req.payload_error_text.empty())
+        klog_.err(kIoctl, "{}", req.payload_error_text);
+    return req.payload_error;
 }
 
 DmInfo DeviceMapper::info_of(const MappedDevice& md) const {
@@ -192,6 +226,10 @@ DmInfo DeviceMapper::info_of(const MappedDevice& md) const {
     i.open_count = md.open_count();
     i.event_nr = md.event_nr();
     i.target_count = md.live() ? static_cast<std::uint32_t>(md.live()->slots().size()) : 0;
+    if (const Table* t = md.inactive()) {
+        i.inactive_target_count = static_cast<std::uint32_t>(t->slots().size());
+        i.inactive_read_only = t->env().read_only();
+    }
     if (md.live()) i.read_ahead = md.read_ahead_sectors();
     return i;
 }
@@ -253,11 +291,15 @@ std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(DevT owner, std::string_
 int DeviceMapper::check_device_areas(const MappedDevice& md, const Table& t) {
     int r = 0;
     for (const auto& slot : t.slots()) {
-        bool misaligned = false;
+        // dm_calculate_queue_limits: the target's io_hints over its devices' stacked limits,
+        // then blk_stack_limits, which finds io_min (raised to the physical block size by
+        // blk_limits_io_min) or io_opt not a multiple of the physical block size.
+        std::uint32_t pbs = 512;
         slot.target->iterate_devices([&](const DeviceRef& dev, Sector, Sector) {
-            const std::uint32_t pbs = dev.device().physical_block_size();
-            if (slot.io_min_bytes != 0 && pbs != 0 && slot.io_min_bytes % pbs != 0) misaligned = true;
+            pbs = std::max(pbs, dev.device().physical_block_size());
         });
+        const std::uint32_t io_min = std::max(slot.io_min_bytes, pbs);
+        const bool misaligned = io_min % pbs != 0 || slot.io_opt_bytes % pbs != 0;
         if (misaligned)
             klog_.warn("table", "{}: adding target device (start sect {} len {}) caused an alignment inconsistency",
                        md.devt().str(), slot.begin, slot.len);
@@ -289,14 +331,28 @@ asio::awaitable<DmReply> DeviceMapper::dev_create(const DmRequest& req) {
         klog_.err(kIoctl, "invalid device name");
         co_return error_reply(-EINVAL);
     }
+    // dm_create: DM_PERSISTENT_DEV_FLAG asks for the devno's minor (the major is always dm's);
+    // a minor in use is -EBUSY, one past MINORMASK -EINVAL.
+    std::uint32_t minor = 0;
+    if (req.devt) {
+        minor = req.devt->minor;
+        if (minor >= (1u << 20)) co_return error_reply(-EINVAL);
+        if (minors_.count(minor) != 0) co_return error_reply(-EBUSY);
+    }
     // dm_hash_insert: a taken name or uuid is -EBUSY, without a message.
     if (by_name_.count(req.name) != 0) co_return error_reply(-EBUSY);
     if (!req.uuid.empty())
         for (const auto& [n, md] : by_name_)
             if (md->uuid() == req.uuid) co_return error_reply(-EBUSY);
-    const DevT devt{options_.dm_major, alloc_minor()};
+    if (req.devt)
+        minors_.insert(minor);
+    else
+        minor = alloc_minor();
+    const DevT devt{options_.dm_major, minor};
     auto md = std::make_shared<MappedDevice>(ctx_, req.name, req.uuid, devt);
     by_name_.emplace(req.name, md);
+    issue_global_event();
+    notify({DeviceEvent::Kind::mapped_created, md->name(), {}});
     DmReply r;
     r.info = info_of(*md);
     co_return r;
@@ -305,6 +361,7 @@ asio::awaitable<DmReply> DeviceMapper::dev_create(const DmRequest& req) {
 asio::awaitable<DmReply> DeviceMapper::table_load(const DmRequest& req) {
     auto md = lookup(req);
     if (!md) co_return error_reply(-ENXIO);
+    if (const int e = payload_failure(req); e != 0) co_return error_reply(e);
     auto guard = co_await md->lock_mutex().lock();
     auto env = std::make_unique<TableEnv>(*this, md, req.read_only);
     auto built = co_await Table::build(std::move(env), targets_, req.targets);
@@ -327,6 +384,8 @@ asio::awaitable<DmReply> DeviceMapper::table_load(const DmRequest& req) {
     // The new table is in place before the old inactive one is destroyed.
     auto old = md->take_inactive();
     md->set_inactive(std::move(built.table));
+    // The first load registers the device's gendisk (dm_setup_md_queue): it shows in sysfs.
+    notify({DeviceEvent::Kind::mapped_changed, md->name(), {}});
     if (old) co_await sync_table();
     co_await destroy_table(std::move(old));
     DmReply r;
@@ -351,6 +410,7 @@ asio::awaitable<DmReply> DeviceMapper::dev_suspend(const DmRequest& req) {
     if (req.suspend) {
         // do_suspend: nothing to do when already suspended.
         co_await md->suspend(req.noflush);
+        notify({DeviceEvent::Kind::mapped_changed, md->name(), {}});
     } else if (md->inactive()) {
         // do_resume with a new map: suspend if needed, swap, resume, then destroy the old map.
         const bool was_live = md->live() != nullptr;
@@ -371,6 +431,8 @@ asio::awaitable<DmReply> DeviceMapper::dev_suspend(const DmRequest& req) {
                 md->name(), {}});
     } else if (const int e = co_await md->resume(); e != 0) {
         co_return error_reply(e);
+    } else {
+        notify({DeviceEvent::Kind::mapped_changed, md->name(), {}});
     }
     DmReply r;
     r.info = info_of(*md);
@@ -399,6 +461,7 @@ asio::awaitable<int> DeviceMapper::destroy_device(std::shared_ptr<MappedDevice> 
     co_await md->suspend(false);
     co_await destroy_table(md->take_live());
     minors_.erase(md->devt().minor);
+    issue_global_event();
     notify({DeviceEvent::Kind::mapped_removed, md->name(), {}});
     co_return 0;
 }
@@ -457,8 +520,13 @@ asio::awaitable<DmReply> DeviceMapper::dev_rename(const DmRequest& req) {
                    req.set_uuid ? "uuid" : "name", req.name, new_value);
         co_return error_reply(-EBUSY);
     }
-    auto md = lookup(req);
-    if (!md) co_return error_reply(-ENXIO);
+    // dm_hash_rename finds the device by its name alone.
+    auto md = find_mapped(req.name);
+    if (!md) {
+        klog_.err(kIoctl, "Unable to rename non-existent device, {} to {}{}", req.name,
+                  req.set_uuid ? "uuid " : "", new_value);
+        co_return error_reply(-ENXIO);
+    }
     if (req.set_uuid && !md->uuid().empty()) {
         klog_.warn(kIoctl,
                    "Unable to change uuid of mapped device {} to {} because uuid is already set to {}",
@@ -468,6 +536,7 @@ asio::awaitable<DmReply> DeviceMapper::dev_rename(const DmRequest& req) {
     const std::string old_name = md->name();
     if (req.set_uuid) {
         md->set_uuid(new_value);
+        notify({DeviceEvent::Kind::mapped_changed, md->name(), {}});
     } else {
         by_name_.erase(old_name);
         md->set_name(new_value);
@@ -475,6 +544,7 @@ asio::awaitable<DmReply> DeviceMapper::dev_rename(const DmRequest& req) {
         notify({DeviceEvent::Kind::mapped_renamed, new_value, old_name});
     }
     if (md->live()) md->raise_event();
+    issue_global_event();
     DmReply r;
     r.info = info_of(*md);
     co_return r;
@@ -511,13 +581,29 @@ asio::awaitable<DmReply> DeviceMapper::table_status(const DmRequest& req) {
 asio::awaitable<DmReply> DeviceMapper::target_msg(const DmRequest& req) {
     auto md = lookup(req);
     if (!md) co_return error_reply(-ENXIO);
+    if (const int e = payload_failure(req); e != 0) co_return error_reply(e);
     const std::vector<std::string> argv = split_args(req.message);
     if (argv.empty()) {
         klog_.err(kIoctl, "Empty message received.");
         co_return error_reply(-EINVAL);
     }
+    // message_for_md: '@' words are dm core's (statistics, deferred remove); dmemu has none of
+    // dm-stats, and no device is ever marked for deferred removal.
+    if (argv[0][0] == '@') {
+        if (strcasecmp(argv[0].c_str(), "@cancel_deferred_remove") == 0) {
+            if (argv.size() != 1) {
+                klog_.err(kIoctl, "Invalid arguments for @cancel_deferred_remove");
+                co_return error_reply(-EINVAL);
+            }
+            co_return error_reply(-ENXIO);  // dm_cancel_deferred_remove: not marked
+        }
+        klog_.err(kIoctl, "Unsupported message sent to DM core: {}", argv[0]);
+        co_return error_reply(-EINVAL);
+    }
     Table* t = md->live();
-    if (!t) co_return error_reply(-EINVAL);
+    // target_message with no live table leaves r at message_for_md's 2, which the ioctl
+    // returns as it is, with nothing copied back.
+    if (!t) co_return error_reply(2);
     const Table::Slot* slot = t->find(req.sector);
     if (!slot) {
         klog_.err(kIoctl, "Target message sector outside device.");
@@ -531,19 +617,86 @@ asio::awaitable<DmReply> DeviceMapper::target_msg(const DmRequest& req) {
     MessageResult m = co_await slot->target->message(argv);
     DmReply r = error_reply(m.error);
     r.info = info_of(*md);
+    r.data_out = m.error == 0 && !m.output.empty();
     r.message_output = std::move(m.output);
     co_return r;
 }
 
-DmReply DeviceMapper::list_devices() const {
+asio::awaitable<DmReply> DeviceMapper::dev_wait(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) co_return error_reply(-ENXIO);
+    co_await md->wait_event(req.event_nr);
+    // The waker's status comes with the answer, "to save an ioctl" (dev_wait).
+    DmRequest status = req;
+    status.cmd = DmCommand::table_status;
+    status.name.clear();
+    status.uuid.clear();
+    status.devt = md->devt();
+    DmReply r = co_await table_status(status);
+    if (r.error == -ENXIO) {  // removed while waiting: the device object still answers
+        r = DmReply{};
+        r.info = info_of(*md);
+    }
+    co_return r;
+}
+
+DmReply DeviceMapper::dev_set_geometry(const DmRequest& req) {
+    auto md = lookup(req);
+    if (!md) return error_reply(-ENXIO);
+    if (const int e = payload_failure(req); e != 0) return error_reply(e);
+    // sscanf("%lu %lu %lu %lu%c") == 4: four unsigned longs and nothing after the last.
+    std::vector<std::uint64_t> v;
+    std::string_view rest = req.message;
+    bool ok = true;
+    for (int i = 0; i < 4 && ok; ++i) {
+        const auto start = rest.find_first_not_of(" \t\n\v\f\r");
+        if (start == std::string_view::npos) {
+            ok = false;
+            break;
+        }
+        rest.remove_prefix(start);
+        auto end = rest.find_first_of(" \t\n\v\f\r");
+        auto n = kernel_scan_ull(rest.substr(0, end));
+        if (!n) ok = false; else v.push_back(*n);
+        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+    }
+    if (!ok || !rest.empty()) {
+        klog_.err(kIoctl, "Unable to interpret geometry settings.");
+        return error_reply(-EINVAL);
+    }
+    if (v[0] > 65535 || v[1] > 255 || v[2] > 255) {
+        klog_.err(kIoctl, "Geometry exceeds range limits.");
+        return error_reply(-EINVAL);
+    }
+    // dm_set_geometry: the start must lie within cylinders * heads * sectors.
+    if (v[3] > v[0] * v[1] * v[2]) {
+        klog_.err("core", "Start sector is beyond the geometry limits.");
+        return error_reply(-EINVAL);
+    }
+    md->set_geometry({static_cast<std::uint32_t>(v[0]), static_cast<std::uint32_t>(v[1]),
+                      static_cast<std::uint32_t>(v[2]), v[3]});
     DmReply r;
-    for (const auto& [name, md] : by_name_) r.names.push_back({name, md->uuid(), md->devt()});
+    r.info = info_of(*md);
     return r;
 }
 
-DmReply DeviceMapper::list_versions() const {
+DmReply DeviceMapper::list_devices(const DmRequest& req) const {
+    // list_devices' filter_device: the request's name and uuid are prefixes.
     DmReply r;
-    for (const auto* t : targets_.list()) r.versions.push_back({std::string(t->name), t->version});
+    for (const auto& [name, md] : by_name_) {
+        if (name.compare(0, req.name.size(), req.name) != 0) continue;
+        if (md->uuid().compare(0, req.uuid.size(), req.uuid) != 0) continue;
+        r.names.push_back({name, md->uuid(), md->devt(), md->event_nr()});
+    }
+    return r;
+}
+
+DmReply DeviceMapper::list_versions(std::string_view only) const {
+    DmReply r;
+    for (const auto* t : targets_.list())
+        if (only.empty() || t->name == only) r.versions.push_back({std::string(t->name), t->version});
+    // get_target_version: an unknown target type is -EINVAL.
+    if (!only.empty() && r.versions.empty()) r.error = -EINVAL;
     return r;
 }
 

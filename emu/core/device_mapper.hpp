@@ -35,8 +35,10 @@ class Rng;
 
 // What front ends (the FUSE mount) observe.
 struct DeviceEvent {
-    enum class Kind { mapped_added, mapped_removed, mapped_renamed, mapped_changed, disk_added,
-                      disk_removed };
+    // mapped_created: DM_DEV_CREATE (no table yet); mapped_added: its first live table;
+    // mapped_changed: a later table swap, a suspend or a resume.
+    enum class Kind { mapped_created, mapped_added, mapped_removed, mapped_renamed, mapped_changed,
+                      disk_added, disk_removed };
     Kind kind;
     std::string name;      // current name
     std::string old_name;  // for mapped_renamed
@@ -71,6 +73,7 @@ public:
                        std::unique_ptr<BlockDevice> media);
     std::vector<std::string> mapped_names() const;
     std::vector<std::string> disk_names() const;
+    std::optional<DevT> disk_devt(std::string_view name) const;
     void subscribe(std::function<void(const DeviceEvent&)> fn) { observers_.push_back(std::move(fn)); }
     // The userspace dirty log's transport; not owned. Tables built afterwards use it.
     void set_ulog_endpoint(transfer::KernelEndpoint* endpoint) { ulog_endpoint_ = endpoint; }
@@ -108,8 +111,10 @@ private:
     boost::asio::awaitable<DmReply> table_deps(const DmRequest& req);
     boost::asio::awaitable<DmReply> table_status(const DmRequest& req);
     boost::asio::awaitable<DmReply> target_msg(const DmRequest& req);
-    DmReply list_devices() const;
-    DmReply list_versions() const;
+    boost::asio::awaitable<DmReply> dev_wait(const DmRequest& req);
+    DmReply dev_set_geometry(const DmRequest& req);
+    DmReply list_devices(const DmRequest& req) const;
+    DmReply list_versions(std::string_view only) const;
     DmReply disk_add(const DmRequest& req);
     // disk_faults.cpp:
     DmReply fault_add(const DmRequest& req);
@@ -123,6 +128,11 @@ private:
     DmReply dmesg(const DmRequest& req) const;
 
     std::shared_ptr<MappedDevice> lookup(const DmRequest& req) const;
+    // The DMERR a payload error carries, and its errno (req.payload_error, after the lookup).
+    int payload_failure(const DmRequest& req) const;
+    // dm_issue_global_event: create, remove, rename and remove_all (what DM_DEV_ARM_POLL's
+    // poll(2) waits for).
+    void issue_global_event() { ++global_event_nr_; }
     DmInfo info_of(const MappedDevice& md) const;
     std::uint32_t alloc_minor();
     boost::asio::awaitable<int> destroy_device(std::shared_ptr<MappedDevice> md);
@@ -148,6 +158,7 @@ private:
     std::map<std::string, std::unique_ptr<Disk>> disks_;
     std::vector<std::function<void(const DeviceEvent&)>> observers_;
     transfer::KernelEndpoint* ulog_endpoint_ = nullptr;
+    std::uint32_t global_event_nr_ = 0;
 };
 
 }  // namespace dmemu::emu

@@ -8,7 +8,7 @@ namespace dmemu::emu {
 
 namespace {
 
-constexpr std::array<std::pair<DmCommand, const char*>, 22> kNames{{
+constexpr std::array<std::pair<DmCommand, const char*>, 26> kNames{{
     {DmCommand::version, "version"},
     {DmCommand::remove_all, "remove_all"},
     {DmCommand::list_devices, "list_devices"},
@@ -23,6 +23,10 @@ constexpr std::array<std::pair<DmCommand, const char*>, 22> kNames{{
     {DmCommand::table_status, "table_status"},
     {DmCommand::list_versions, "list_versions"},
     {DmCommand::target_msg, "target_msg"},
+    {DmCommand::dev_wait, "dev_wait"},
+    {DmCommand::dev_set_geometry, "dev_set_geometry"},
+    {DmCommand::dev_arm_poll, "dev_arm_poll"},
+    {DmCommand::get_target_version, "get_target_version"},
     {DmCommand::disk_add, "disk_add"},
     {DmCommand::disk_list, "disk_list"},
     {DmCommand::disk_remove, "disk_remove"},

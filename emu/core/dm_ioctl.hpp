@@ -32,6 +32,10 @@ enum class DmCommand {
     table_status,   // DM_TABLE_STATUS (status_table: TABLE text, else INFO)
     list_versions,  // DM_LIST_VERSIONS: registered targets
     target_msg,     // DM_TARGET_MSG
+    dev_wait,       // DM_DEV_WAIT: waits until the device's event_nr differs from `event_nr`
+    dev_set_geometry,    // DM_DEV_SET_GEOMETRY: "cylinders heads sectors start" in `message`
+    dev_arm_poll,        // DM_DEV_ARM_POLL: the reply's global_event_nr, for the caller's file
+    get_target_version,  // DM_GET_TARGET_VERSION: the target type named `name`
     // dmemu's own, not the kernel's:
     disk_add,       // a RAM (size) or file disk, with an optional fixed devno
     disk_list,
@@ -48,11 +52,14 @@ std::optional<DmCommand> dm_command_from_string(std::string_view s);
 
 struct DmRequest {
     DmCommand cmd = DmCommand::version;
-    // Which device: by name, else by uuid, else by devno (dmsetup -j/-m).
+    // Which device, as the kernel's __find_device_hash_cell: by uuid, else by name, else by
+    // devno; a uuid with a name or a devno, or a name with a devno, finds nothing (ENXIO).
+    // list_devices: name and uuid are prefixes that filter the list.
     std::string name;
     std::string uuid;
     std::optional<DevT> devt;
-    // dev_create: `uuid` is the new device's uuid (may be empty).
+    // dev_create: `uuid` is the new device's uuid (may be empty); a devt asks for its minor
+    // (DM_PERSISTENT_DEV_FLAG).
     // dev_rename:
     std::string new_name;
     bool set_uuid = false;  // new_name carries the new uuid (--setuuid)
@@ -72,6 +79,13 @@ struct DmRequest {
     // size_sectors when both are given).
     Sector size_sectors = 0;
     std::string file;
+    // dev_wait: the event number the caller has seen.
+    std::uint32_t event_nr = 0;
+    // The binary ioctl's payload could not be read (no NUL in the params, an offset out of
+    // range): the kernel notices only after it found the device, so the handler fails with this
+    // negative errno after its lookup, logging `payload_error_text` (a DMERR of dm-ioctl.c).
+    int payload_error = 0;
+    std::string payload_error_text;
     // dmesg:
     std::uint64_t after_seq = 0;
     // fault_remove:
@@ -91,6 +105,9 @@ struct DmInfo {
     std::uint32_t open_count = 0;
     std::uint32_t event_nr = 0;
     std::uint32_t target_count = 0;
+    // The inactive table's, for DM_QUERY_INACTIVE_TABLE_FLAG replies.
+    std::uint32_t inactive_target_count = 0;
+    bool inactive_read_only = false;
     // BLKRAGET on the device node, in sectors; absent when the node does not exist (no live table).
     std::optional<std::uint32_t> read_ahead;
 };
@@ -106,6 +123,7 @@ struct DmNameEntry {
     std::string name;
     std::string uuid;
     DevT devt;
+    std::uint32_t event_nr = 0;
 };
 
 struct DmVersionEntry {
@@ -135,7 +153,10 @@ struct DmKernelLine {
 };
 
 struct DmReply {
-    int error = 0;  // 0 or a negative errno, as the ioctl returns it
+    // 0 or a negative errno, as the ioctl returns it; positive where the kernel's ioctl returns a
+    // positive value without copying anything back (DM_TARGET_MSG to a device with no live table
+    // returns 2).
+    int error = 0;
     DmInfo info;    // the device's state after the operation (when the request named a device)
     std::vector<DmTargetLine> targets;   // table_status
     std::vector<DevT> deps;              // table_deps, newest first
@@ -143,6 +164,8 @@ struct DmReply {
     std::vector<DmVersionEntry> versions;
     std::string driver_version;          // version: "4.47.0"
     std::string message_output;          // target_msg (DM_DATA_OUT)
+    bool data_out = false;               // target_msg: the target answered (its message returned 1)
+    std::uint32_t global_event_nr = 0;   // dev_arm_poll
     std::vector<DmDiskEntry> disks;
     std::vector<DmKernelLine> kernel_lines;
     std::vector<DmFaultEntry> faults;    // fault_list; fault_add: the fault installed

@@ -18,7 +18,9 @@ json info_json(const DmInfo& i) {
            {"suspended", i.suspended},     {"live_table", i.live_table},
            {"inactive_table", i.inactive_table}, {"read_only", i.read_only},
            {"open_count", i.open_count},   {"event_nr", i.event_nr},
-           {"target_count", i.target_count}};
+           {"target_count", i.target_count},
+           {"inactive_target_count", i.inactive_target_count},
+           {"inactive_read_only", i.inactive_read_only}};
     if (i.read_ahead) j["read_ahead"] = *i.read_ahead;
     return j;
 }
@@ -36,6 +38,8 @@ DmInfo info_from(const json& j) {
     i.open_count = j.at("open_count").get<std::uint32_t>();
     i.event_nr = j.at("event_nr").get<std::uint32_t>();
     i.target_count = j.at("target_count").get<std::uint32_t>();
+    i.inactive_target_count = j.value("inactive_target_count", std::uint32_t{0});
+    i.inactive_read_only = j.value("inactive_read_only", false);
     if (j.contains("read_ahead")) i.read_ahead = j.at("read_ahead").get<std::uint32_t>();
     return i;
 }
@@ -54,7 +58,8 @@ json to_json(const DmRequest& r) {
            {"nolockfs", r.nolockfs},   {"targets", targets},
            {"sector", r.sector},       {"message", r.message},
            {"size_sectors", r.size_sectors}, {"file", r.file},
-           {"after_seq", r.after_seq}, {"fault_id", r.fault_id}};
+           {"after_seq", r.after_seq}, {"fault_id", r.fault_id},
+           {"event_nr", r.event_nr}};
     if (r.devt) j["devt"] = devt_json(*r.devt);
     return j;
 }
@@ -86,6 +91,7 @@ DmRequest request_from_json(const json& j) {
     r.file = j.value("file", std::string());
     r.after_seq = j.value("after_seq", std::uint64_t{0});
     r.fault_id = j.value("fault_id", std::uint64_t{0});
+    r.event_nr = j.value("event_nr", std::uint32_t{0});
     return r;
 }
 
@@ -96,7 +102,8 @@ json to_json(const DmReply& r) {
     json deps = json::array();
     for (const auto& d : r.deps) deps.push_back(devt_json(d));
     json names = json::array();
-    for (const auto& n : r.names) names.push_back({{"name", n.name}, {"uuid", n.uuid}, {"devt", devt_json(n.devt)}});
+    for (const auto& n : r.names) names.push_back({{"name", n.name}, {"uuid", n.uuid}, {"devt", devt_json(n.devt)},
+                         {"event_nr", n.event_nr}});
     json versions = json::array();
     for (const auto& v : r.versions)
         versions.push_back({{"name", v.name}, {"version", {v.version.major, v.version.minor, v.version.patch}}});
@@ -114,7 +121,8 @@ json to_json(const DmReply& r) {
                 {"deps", deps},           {"names", names},           {"versions", versions},
                 {"driver_version", r.driver_version}, {"message_output", r.message_output},
                 {"disks", disks},         {"kernel_lines", lines},    {"detail", r.detail},
-                {"faults", faults}};
+                {"faults", faults},       {"data_out", r.data_out},
+                {"global_event_nr", r.global_event_nr}};
 }
 
 DmReply reply_from_json(const json& j) {
@@ -126,7 +134,8 @@ DmReply reply_from_json(const json& j) {
                                          t.at("type").get<std::string>(), t.at("params").get<std::string>()});
     for (const auto& d : j.at("deps")) r.deps.push_back(devt_from(d));
     for (const auto& n : j.at("names"))
-        r.names.push_back({n.at("name").get<std::string>(), n.at("uuid").get<std::string>(), devt_from(n.at("devt"))});
+        r.names.push_back({n.at("name").get<std::string>(), n.at("uuid").get<std::string>(),
+                           devt_from(n.at("devt")), n.value("event_nr", std::uint32_t{0})});
     for (const auto& v : j.at("versions")) {
         const auto& ver = v.at("version");
         r.versions.push_back({v.at("name").get<std::string>(),
@@ -140,6 +149,8 @@ DmReply reply_from_json(const json& j) {
     for (const auto& l : j.at("kernel_lines"))
         r.kernel_lines.push_back({l.at("seq").get<std::uint64_t>(), l.at("text").get<std::string>()});
     r.detail = j.at("detail").get<std::string>();
+    r.data_out = j.value("data_out", false);
+    r.global_event_nr = j.value("global_event_nr", std::uint32_t{0});
     if (j.contains("faults"))
         for (const auto& f : j.at("faults"))
             r.faults.push_back({f.at("disk").get<std::string>(), f.at("id").get<std::uint64_t>(),

@@ -12,7 +12,12 @@ namespace dmemu::emu {
 namespace asio = boost::asio;
 
 MappedDevice::MappedDevice(asio::io_context& ctx, std::string name, std::string uuid, DevT devt)
-    : ctx_(ctx), name_(std::move(name)), uuid_(std::move(uuid)), devt_(devt), lock_(ctx) {}
+    : ctx_(ctx),
+      name_(std::move(name)),
+      uuid_(std::move(uuid)),
+      devt_(devt),
+      event_waiters_(ctx.get_executor()),
+      lock_(ctx) {}
 
 MappedDevice::~MappedDevice() {
     // Held bios of a removed device fail as the kernel fails them on __dm_destroy.
@@ -22,7 +27,16 @@ MappedDevice::~MappedDevice() {
 std::string MappedDevice::disk_name() const { return fmt::format("dm-{}", devt_.minor); }
 
 void MappedDevice::table_event(const TableEnvironment* from) {
-    if (live_ && &live_->env() == from) ++event_nr_;
+    if (live_ && &live_->env() == from) raise_event();
+}
+
+void MappedDevice::raise_event() {
+    ++event_nr_;
+    event_waiters_.wake_all();
+}
+
+asio::awaitable<void> MappedDevice::wait_event(std::uint32_t seen) {
+    while (event_nr_ == seen) co_await event_waiters_.wait();
 }
 
 bool MappedDevice::supports_discard() const {

@@ -9,6 +9,7 @@
 
 #include "emu/core/table.hpp"
 #include "emu/util/async_mutex.hpp"
+#include "emu/util/wait_queue.hpp"
 
 #include <deque>
 #include <memory>
@@ -45,7 +46,19 @@ public:
     // dm_table_event() from table t: counts only while t is live (the event callback is bound
     // to the live table).
     void table_event(const TableEnvironment* from);
-    void raise_event() { ++event_nr_; }
+    void raise_event();
+    // dm_wait_event: returns once event_nr() differs from `seen` (DM_DEV_WAIT).
+    boost::asio::awaitable<void> wait_event(std::uint32_t seen);
+
+    // HDIO_GETGEO's answer, set by DM_DEV_SET_GEOMETRY (struct hd_geometry).
+    struct Geometry {
+        std::uint32_t cylinders = 0;  // at most 65535
+        std::uint32_t heads = 0;      // at most 255
+        std::uint32_t sectors = 0;    // at most 255
+        std::uint64_t start = 0;      // in sectors
+    };
+    const Geometry& geometry() const { return geometry_; }
+    void set_geometry(const Geometry& g) { geometry_ = g; }
 
     // Control operations (the caller holds lock()).
     AsyncMutex& lock_mutex() { return lock_; }
@@ -66,6 +79,9 @@ public:
     bool supports_discard() const override;
     std::uint32_t io_opt_bytes() const override { return live_ ? live_->io_opt_bytes() : 0; }
     std::uint32_t physical_block_size() const override;
+    std::uint32_t io_min_bytes() const override {
+        return live_ ? live_->io_min_bytes() : physical_block_size();
+    }
     // While I/O flows (a live table, not suspended, writable for a write), the extent the one
     // target covering the whole range offers (Target::file_extent), with this device among its
     // layers.
@@ -93,6 +109,8 @@ private:
     std::uint32_t event_nr_ = 0;
     std::size_t in_flight_ = 0;
     std::deque<Bio> held_;
+    Geometry geometry_;
+    WaitQueue event_waiters_;
     std::shared_ptr<AsyncEvent> drained_;  // set when in_flight_ drops to 0 during suspend
     AsyncMutex lock_;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/core/table.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <numeric>
 
@@ -143,6 +144,13 @@ std::uint32_t Table::io_opt_bytes() const {
     if (opt == 0)
         for (const auto& dev : devices()) combine(dev->device().io_opt_bytes());
     return static_cast<std::uint32_t>(opt);
+}
+
+std::uint32_t Table::io_min_bytes() const {
+    std::uint32_t min = 512;
+    for (const auto& slot : slots_) min = std::max(min, slot.io_min_bytes);
+    for (const auto& dev : devices()) min = std::max(min, dev->device().io_min_bytes());
+    return min;
 }
 
 void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {

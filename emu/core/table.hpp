@@ -58,8 +58,13 @@ public:
     TableEnvironment& env() const { return *env_; }
     // The target covering sector, or nullptr past the end (dm_table_find_target).
     const Slot* find(Sector sector) const;
-    // Read-ahead in 512-byte sectors as the block layer derives it from the stacked io_opt.
+    // The queue's optimal I/O size in bytes (queue/optimal_io_size): the targets' io_hints,
+    // else the devices' below, combined with lcm (dm_calculate_queue_limits). Read-ahead
+    // derives from it (MappedDevice::read_ahead_sectors).
     std::uint32_t io_opt_bytes() const;
+    // The queue's minimum I/O size in bytes (queue/minimum_io_size): blk_stack_limits takes the
+    // largest of the targets' io_min hints and the devices' own io_min.
+    std::uint32_t io_min_bytes() const;
 
     // Deduplicated devices, newest first (the kernel's t->devices list, list_add order).
     const std::vector<std::shared_ptr<DeviceRef>>& devices() const { return env_->devices(); }

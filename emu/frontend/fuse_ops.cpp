@@ -145,7 +145,9 @@ int fe_open(FuseState& s, fuse_ino_t ino, int flags, FuseState::OpenFile** file)
     BlockDevice* disk = nullptr;
     if (const int e = s.resolve(ino, &md, &disk_name, &disk); e) return e;
     if (md && !md->live()) return -ENXIO;
-    if (md && (flags & O_ACCMODE) != O_RDONLY && md->read_only()) return -EROFS;
+    // A read-only device opens for writing as a block device does (blkdev_open); the write
+    // itself fails (fe_write).
+    (void)flags;
     *file = s.open_file(std::move(md), disk, std::move(disk_name));
     return 0;
 }
@@ -212,6 +214,11 @@ void fe_read(FuseState& s, FuseState::OpenFile& f, std::size_t size, off_t off, 
 }
 
 void fe_write(FuseState::OpenFile& f, std::size_t size, off_t off, std::shared_ptr<IoCall> io) {
+    // blkdev_write_iter: a write to a read-only device is EPERM.
+    if (f.md && f.md->read_only()) {
+        io->reply.err(-EPERM);
+        return;
+    }
     write_bytes(f.dev(), static_cast<std::uint64_t>(off), io->data, size,
                 [io](int err, std::size_t n) {
                     if (err) {

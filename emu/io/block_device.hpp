@@ -22,6 +22,16 @@ struct DevT {
     std::uint32_t minor = 0;
     auto operator<=>(const DevT&) const = default;
     std::string str() const;  // "major:minor", as the kernel prints dm_dev->name
+    // huge_encode_dev / huge_decode_dev (include/linux/kdev_t.h): the u64 of struct dm_ioctl's
+    // `dev`, dm_name_list's `dev` and dm_target_deps' `dev[]`; glibc's makedev agrees for every
+    // major below 4096 and minor below 2^20.
+    std::uint64_t huge_encode() const {
+        return (minor & 0xffu) | (std::uint64_t{major} << 8) | (std::uint64_t{minor & ~0xffu} << 12);
+    }
+    static DevT huge_decode(std::uint64_t dev) {
+        const auto d = static_cast<std::uint32_t>(dev);  // new_decode_dev takes a u32
+        return DevT{(d & 0xfff00u) >> 8, (d & 0xffu) | ((d >> 12) & 0xfff00u)};
+    }
 };
 
 // A layer that counts the I/O passing through it: a mapped device, whose suspend waits until
@@ -67,6 +77,8 @@ public:
     virtual std::uint32_t io_opt_bytes() const { return 0; }
     // queue_limits.physical_block_size in bytes.
     virtual std::uint32_t physical_block_size() const { return 512; }
+    // queue_limits.io_min in bytes: never below the physical block size (blk_limits_io_min).
+    virtual std::uint32_t io_min_bytes() const { return physical_block_size(); }
     // The file extent that holds sectors [sector, sector + sectors) when a read or write (op) of
     // that range submitted now would do nothing but the same pread/pwrite there: no fault, hold,
     // split, cache or copy on the way. The FUSE front end then moves the bytes with splice

@@ -15,7 +15,9 @@
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
+#include "emu/frontend/dev_tree.hpp"
 #include "tools/dmemu/control_server.hpp"
+#include "tools/dmemu/ioctl_server.hpp"
 #include "transfer/carriers/seqpacket_client.hpp"
 #include "transfer/kernel_endpoint.hpp"
 #include "tools/dmemu/fuse_frontend.hpp"
@@ -47,12 +49,16 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     bool stopping = false;
     asio::signal_set signals(ctx, SIGINT, SIGTERM);
     std::unique_ptr<ControlServer> server;
+    // The namespace `dmemu exec` shows, and its control node's endpoint.
+    std::unique_ptr<emu::DevTree> dev_tree;
+    IoctlServer ioctl_server(ctx, dm, paths.ioctl_socket);
     auto shutdown = [&] {
         if (stopping) return;
         stopping = true;
         spdlog::info("dmemu: shutting down");
         signals.cancel();
         server->stop();
+        ioctl_server.stop();
         asio::co_spawn(
             ctx,
             [&]() -> asio::awaitable<void> {
@@ -73,6 +79,8 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     };
     server = std::make_unique<ControlServer>(ctx, dm, paths.socket, shutdown);
     try {
+        dev_tree = std::make_unique<emu::DevTree>(dm, paths.dir);
+        ioctl_server.start();
         server->start();
     } catch (const std::exception& e) {
         ready(e.what());
@@ -97,6 +105,7 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     ready("");
     ctx.run();
     server.reset();
+    dev_tree.reset();
     ::unlink(paths.pid.c_str());
     spdlog::info("dmemu: stopped");
     return 0;

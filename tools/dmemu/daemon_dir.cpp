@@ -21,6 +21,7 @@ namespace dmemu::daemon {
 DaemonPaths::DaemonPaths(std::string d)
     : dir(std::move(d)),
       socket(dir + "/control.sock"),
+      ioctl_socket(dir + "/ioctl.sock"),
       lock(dir + "/dmemu.lock"),
       pid(dir + "/dmemu.pid"),
       log(dir + "/dmemu.log"),

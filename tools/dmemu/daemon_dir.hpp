@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The daemon's directory, DIR:
 //   DIR/control.sock   the control socket (mode 0600)
+//   DIR/ioctl.sock     the binary dm_ioctl endpoint (mode 0600) behind /dev/mapper/control in
+//                      `dmemu exec`
+//   DIR/dev, DIR/proc, DIR/sys  the device namespace `dmemu exec` shows (emu/frontend/dev_tree.hpp)
 //   DIR/dmemu.lock     flock()ed by the live daemon for its whole life: "is a daemon running
 //                      here" is "is this lock held", which survives crashes (no stale pid file
 //                      can fool it)
@@ -16,7 +19,7 @@ namespace dmemu::daemon {
 
 struct DaemonPaths {
     explicit DaemonPaths(std::string dir);
-    std::string dir, socket, lock, pid, log, mnt;
+    std::string dir, socket, ioctl_socket, lock, pid, log, mnt;
 };
 
 // Creates DIR if needed, takes the lock, then readies DIR/mnt (claim_mountpoint). Returns the

@@ -5,6 +5,7 @@
 //                   [--no-splice] [--splice-threads N]
 //   dmemu stop DIR [--timeout SECONDS]
 //   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/scenario/commands.hpp)
+//   dmemu exec DIR [--] CMD [ARGS...]  (tools/dmemu/exec.hpp)
 //
 // `start` creates DIR if needed, refuses when a daemon is live there, and serves
 // DIR/control.sock (dmemu-setup talks to it). Without --foreground it detaches (fork, setsid,
@@ -22,6 +23,7 @@
 #include <iostream>
 
 #include "tools/dmemu/daemon.hpp"
+#include "tools/dmemu/exec.hpp"
 #include "tools/scenario/commands.hpp"
 
 namespace {
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
     CLI::App app{"dmemu: a userspace emulator of the Linux device-mapper stack"};
     app.require_subcommand(1);
     dmemu::scenario::ScenarioCommands scenario_commands(app);
+    dmemu::exec::ExecCommand exec_command(app);
 
     DaemonOptions opts;
     auto* start = app.add_subcommand("start", "start a daemon serving DIR/control.sock");
@@ -148,6 +151,7 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     if (auto rc = scenario_commands.run_if_selected()) return *rc;
+    if (auto rc = exec_command.run_if_selected()) return *rc;
 
     if (*start) {
         std::error_code ec;

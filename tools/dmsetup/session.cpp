@@ -114,9 +114,15 @@ asio::awaitable<std::optional<DmReply>> Session::run(Task task, DmRequest req, b
     req.cmd = command_of(task);
     req.suspend = task == Task::suspend;
     req.status_table = task == Task::table;
+    // _flatten: a reload or resume that knows the devno sends it alone (the name stays for
+    // messages); the kernel refuses a request that names a device twice.
+    DmRequest wire = req;
+    if (wire.devt && (task == Task::reload || task == Task::resume)) wire.name.clear();
     for (int attempt = 1;; ++attempt) {
-        DmReply reply = co_await channel_.call(req);
-        if (reply.error == 0) co_return reply;
+        DmReply reply = co_await channel_.call(wire);
+        // A positive return is the ioctl's success with nothing copied back (a message to a
+        // device with no live table): libdm checks only for a negative one.
+        if (reply.error >= 0) co_return reply;
         if (reply.error == -ENXIO && (task == Task::info || task == Task::status)) {
             reply.info = emu::DmInfo{};
             co_return reply;

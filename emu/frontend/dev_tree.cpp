@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "emu/frontend/dev_tree.hpp"
+
+#include "emu/core/device_mapper.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <system_error>
+
+namespace dmemu::emu {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// /proc/devices' names for the majors disks are given (Documentation/admin-guide/devices.txt).
+std::string block_major_name(std::uint32_t major) {
+    switch (major) {
+        case 1: return "ramdisk";
+        case 7: return "loop";
+        case 8: return "sd";
+        case 9: return "md";
+        case 259: return "blkext";
+        default: return "dmemu-disk";
+    }
+}
+
+}  // namespace
+
+std::string DevTree::proc_devices(std::uint32_t dm_major, const std::vector<std::uint32_t>& disk_majors) {
+    std::map<std::uint32_t, std::string> block;
+    for (auto m : disk_majors) block.emplace(m, block_major_name(m));
+    block.emplace(dm_major, "device-mapper");
+    std::string out = "Character devices:\n  1 mem\n  5 /dev/tty\n 10 misc\n\nBlock devices:\n";
+    for (const auto& [major, name] : block) out += fmt::format("{:>3} {}\n", major, name);
+    return out;
+}
+
+struct DevTree::State {
+    DeviceMapper& dm;
+    fs::path dir;
+    std::map<std::string, DevT> mapped;                  // name -> devt, to clean up on removal
+    std::map<std::string, const Table*> live;            // name -> the live table last seen
+    std::map<std::string, std::set<std::string>> slaves;  // kname -> knames below it
+
+    fs::path sys_block(const std::string& kname) const { return dir / "sys/block" / kname; }
+
+    // Replaces `path` with a file holding `text`, by rename.
+    void put_file(const fs::path& path, const std::string& text) {
+        std::error_code ec;
+        fs::create_directories(path.parent_path(), ec);
+        const fs::path tmp = path.string() + ".new";
+        {
+            std::ofstream f(tmp, std::ios::trunc);
+            f << text;
+        }
+        fs::rename(tmp, path, ec);
+        if (ec) spdlog::warn("devtree: cannot write {}: {}", path.string(), ec.message());
+    }
+    // Replaces `path` with a symlink to `target`, by rename.
+    void put_link(const fs::path& path, const std::string& target) {
+        std::error_code ec;
+        fs::create_directories(path.parent_path(), ec);
+        const fs::path tmp = path.string() + ".new";
+        fs::remove(tmp, ec);
+        fs::create_symlink(target, tmp, ec);
+        if (!ec) fs::rename(tmp, path, ec);
+        if (ec) spdlog::warn("devtree: cannot link {}: {}", path.string(), ec.message());
+    }
+    void remove(const fs::path& path) {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    static std::string node(DevT d) { return fmt::format("b:{}:{}", d.major, d.minor); }
+
+    void write_proc() {
+        std::vector<std::uint32_t> majors;
+        for (const auto& name : dm.disk_names())
+            if (auto d = dm.disk_devt(name)) majors.push_back(d->major);
+        put_file(dir / "proc/devices", proc_devices(dm.options().dm_major, majors));
+    }
+
+    // queue/: the limits, and read_ahead_kb (the same value as bdi/read_ahead_kb).
+    void write_queue(const std::string& kname, const BlockDevice& dev, std::uint32_t io_min) {
+        const fs::path q = sys_block(kname) / "queue";
+        const std::uint32_t pbs = dev.physical_block_size();
+        put_file(q / "logical_block_size", "512\n");
+        put_file(q / "physical_block_size", fmt::format("{}\n", pbs));
+        put_file(q / "minimum_io_size", fmt::format("{}\n", std::max(pbs, io_min)));
+        put_file(q / "optimal_io_size", fmt::format("{}\n", dev.io_opt_bytes()));
+        put_link(q / "read_ahead_kb", "../bdi/read_ahead_kb");
+    }
+
+    void common(const std::string& kname, DevT devt, Sector size, bool ro) {
+        const fs::path b = sys_block(kname);
+        put_file(b / "dev", fmt::format("{}:{}\n", devt.major, devt.minor));
+        put_file(b / "size", fmt::format("{}\n", size));
+        put_file(b / "ro", ro ? "1\n" : "0\n");
+        put_file(b / "removable", "0\n");
+        std::error_code ec;
+        fs::create_directories(b / "holders", ec);
+        fs::create_directories(b / "slaves", ec);
+        put_link(dir / "sys/dev/block" / fmt::format("{}:{}", devt.major, devt.minor),
+                 "../../block/" + kname);
+    }
+
+    // slaves/ of `kname` and the holders/ entries they imply.
+    void set_slaves(const std::string& kname, std::set<std::string> now) {
+        std::set<std::string>& before = slaves[kname];
+        for (const auto& lower : before)
+            if (!now.count(lower)) {
+                remove(sys_block(kname) / "slaves" / lower);
+                remove(sys_block(lower) / "holders" / kname);
+            }
+        for (const auto& lower : now)
+            if (!before.count(lower)) {
+                put_link(sys_block(kname) / "slaves" / lower, "../../" + lower);
+                if (fs::exists(sys_block(lower))) put_link(sys_block(lower) / "holders" / kname, "../../" + kname);
+            }
+        before = std::move(now);
+    }
+
+    void refresh_mapped(const std::string& name) {
+        auto md = dm.find_mapped(name);
+        if (!md) return;
+        const DevT devt = md->devt();
+        const std::string kname = md->disk_name();
+        // The kernel adds a mapped device's gendisk (dev/dm-N, sys/block/dm-N) at its first
+        // table load, not at DM_DEV_CREATE: until then only the name is known.
+        if (!mapped.count(name) && !md->live() && !md->inactive()) return;
+        mapped[name] = devt;
+        put_link(dir / "dev" / kname, node(devt));
+        common(kname, devt, md->size_sectors(), md->read_only());
+        const fs::path b = sys_block(kname);
+        put_file(b / "dm/name", name + "\n");
+        put_file(b / "dm/uuid", md->uuid() + "\n");
+        put_file(b / "dm/suspended", md->suspended() ? "1\n" : "0\n");
+        const fs::path block_link = dir / "dev/block" / fmt::format("{}:{}", devt.major, devt.minor);
+        // The kernel sets read-ahead when a table goes live (disk_update_readahead); between
+        // swaps it is whatever BLKRASET (the library writing read_ahead_kb) made it.
+        const Table* t = md->live();
+        if (!live.count(name) || live[name] != t) {
+            put_file(b / "bdi/read_ahead_kb", fmt::format("{}\n", md->read_ahead_sectors() / 2));
+            write_queue(kname, *md, t ? t->io_min_bytes() : 0);
+            live[name] = t;
+        }
+        std::set<std::string> lower;
+        if (t) {
+            put_link(block_link, "../../mnt/mapper/" + name);
+            for (const auto& d : t->devices()) lower.insert(d->disk_name());
+        } else {
+            remove(block_link);
+        }
+        set_slaves(kname, std::move(lower));
+    }
+
+    void refresh_disk(const std::string& name) {
+        const auto devt = dm.disk_devt(name);
+        const BlockDevice* dev = dm.find_disk(name);
+        if (!devt || !dev) return;
+        put_link(dir / "dev" / name, node(*devt));
+        put_link(dir / "dev/block" / fmt::format("{}:{}", devt->major, devt->minor), "../../mnt/disks/" + name);
+        common(name, *devt, dev->size_sectors(), false);
+        put_file(sys_block(name) / "bdi/read_ahead_kb", "128\n");
+        write_queue(name, *dev, 0);
+        write_proc();
+    }
+
+    void forget(const std::string& kname, DevT devt, const std::string& dev_entry) {
+        set_slaves(kname, {});
+        slaves.erase(kname);
+        const std::string mm = fmt::format("{}:{}", devt.major, devt.minor);
+        remove(dir / "dev" / dev_entry);
+        remove(dir / "dev/block" / mm);
+        remove(dir / "sys/dev/block" / mm);
+        remove(sys_block(kname));
+    }
+
+    void on_event(const DeviceEvent& ev) {
+        using K = DeviceEvent::Kind;
+        switch (ev.kind) {
+            case K::mapped_created:
+            case K::mapped_added:
+            case K::mapped_changed:
+                refresh_mapped(ev.name);
+                break;
+            case K::mapped_renamed:
+                if (auto it = mapped.find(ev.old_name); it != mapped.end()) {
+                    live[ev.name] = live[ev.old_name];
+                    live.erase(ev.old_name);
+                    mapped.erase(it);
+                }
+                refresh_mapped(ev.name);
+                break;
+            case K::mapped_removed:
+                if (auto it = mapped.find(ev.name); it != mapped.end()) {
+                    const std::string kname = fmt::format("dm-{}", it->second.minor);
+                    forget(kname, it->second, kname);
+                    mapped.erase(it);
+                    live.erase(ev.name);
+                }
+                break;
+            case K::disk_added:
+                refresh_disk(ev.name);
+                break;
+            case K::disk_removed:
+                if (fs::exists(sys_block(ev.name))) {
+                    DevT devt;
+                    std::ifstream f(sys_block(ev.name) / "dev");
+                    char colon = 0;
+                    f >> devt.major >> colon >> devt.minor;
+                    forget(ev.name, devt, ev.name);
+                }
+                write_proc();
+                break;
+        }
+    }
+};
+
+DevTree::DevTree(DeviceMapper& dm, std::string dir)
+    : state_(std::make_shared<State>(State{dm, fs::path(std::move(dir)), {}, {}, {}})) {
+    State& s = *state_;
+    for (const char* top : {"dev", "proc", "sys"}) s.remove(s.dir / top);
+    std::error_code ec;
+    for (const char* sub : {"dev/mapper", "dev/block", "proc", "sys/block", "sys/dev/block"})
+        fs::create_directories(s.dir / sub, ec);
+    s.put_link(s.dir / "dev/mapper/control", "c:10:236");
+    s.write_proc();
+    for (const auto& name : dm.disk_names()) s.refresh_disk(name);
+    for (const auto& name : dm.mapped_names()) s.refresh_mapped(name);
+    std::weak_ptr<State> weak = state_;
+    dm.subscribe([weak](const DeviceEvent& ev) {
+        if (auto st = weak.lock()) st->on_event(ev);
+    });
+}
+
+DevTree::~DevTree() {
+    for (const char* top : {"dev", "proc", "sys"}) state_->remove(state_->dir / top);
+}
+
+}  // namespace dmemu::emu
