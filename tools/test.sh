@@ -22,7 +22,7 @@ configure "$root/normal"
 ninja -C "$root/normal" -j "$jobs"
 meson test -C "$root/normal" --print-errorlogs --num-processes "$jobs"
 
-# ---- FUSE suite as an unprivileged user (issue #4, owned by the FUSE front end) ----------------
+# ---- FUSE and real-tools suites as an unprivileged user (issues #4 and #16) ----------------------
 # When run as root (CI), the FUSE suite runs once more as a user with no privileges, so CI proves
 # the no-root path: mounts through the setuid fusermount3, dead-mount cleanup with fusermount3 -u.
 # DMEMU_EXPECT_UNPRIVILEGED=1 makes every FUSE test check that it really is unprivileged (and
@@ -40,13 +40,29 @@ if [ "$(id -u)" -eq 0 ]; then
   cp "$root/normal/tests/frontend/frontend_tests" "$root/normal/tools/dmemu" \
      "$root/normal/tools/dmemu-setup" "$unpriv_tmp/"
   chown -R dmemu-ci: "$unpriv_tmp"
+  # The real tools (dmsetup under `dmemu exec`) as the same user: the library beside dmemu, the
+  # oracle's cases and golden files, and what the tests read, copied too.
+  mkdir -p "$unpriv_tmp/preload" "$unpriv_tmp/data"
+  cp "$root/normal/tests/realtools/realtools_tests" "$root/normal/tools/dmemu-ulogd" "$unpriv_tmp/"
+  cp "$root/normal/tools/preload/libdmemu-preload.so" "$unpriv_tmp/preload/"
+  [ -d ../shared/oracle ] && cp -r ../shared/oracle "$unpriv_tmp/data/oracle"
+  cp -r fixtures/oracle "$unpriv_tmp/data/fixtures-oracle"
+  cp -r tests/ulog/oracle "$unpriv_tmp/data/ulog-oracle"
+  cp tests/realtools/oracle_lib.sh "$unpriv_tmp/data/"
+  chown -R dmemu-ci: "$unpriv_tmp"
+  unpriv_env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    HOME=/home/dmemu-ci TMPDIR="$unpriv_tmp" CI="${CI:-}" DMEMU_EXPECT_UNPRIVILEGED=1
+    DMEMU_BIN="$unpriv_tmp/dmemu" DMEMU_SETUP_BIN="$unpriv_tmp/dmemu-setup"
+    DMEMU_ULOGD_BIN="$unpriv_tmp/dmemu-ulogd" DMEMU_ORACLE_DIR="$unpriv_tmp/data/oracle/golden"
+    DMEMU_FIXTURES_CASES_DIR="$unpriv_tmp/data/fixtures-oracle/cases"
+    DMEMU_ULOG_ORACLE_DIR="$unpriv_tmp/data/ulog-oracle" DMEMU_ORACLE_LIB="$unpriv_tmp/data/oracle_lib.sh")
   unpriv_rc=0
-  runuser -u dmemu-ci -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/home/dmemu-ci TMPDIR="$unpriv_tmp" CI="${CI:-}" DMEMU_EXPECT_UNPRIVILEGED=1 \
-    DMEMU_BIN="$unpriv_tmp/dmemu" DMEMU_SETUP_BIN="$unpriv_tmp/dmemu-setup" \
-    "$unpriv_tmp/frontend_tests" --gtest_brief=1 || unpriv_rc=$?
-  rm -rf --one-file-system "$unpriv_tmp" 2>/dev/null || true
+  runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/frontend_tests" --gtest_brief=1 || unpriv_rc=$?
   [ "$unpriv_rc" -eq 0 ] || { echo "FUSE suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
+  echo "== real tools (dmsetup under dmemu exec) as an unprivileged user (dmemu-ci) =="
+  runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/realtools_tests" --gtest_brief=1 || unpriv_rc=$?
+  rm -rf --one-file-system "$unpriv_tmp" 2>/dev/null || true
+  [ "$unpriv_rc" -eq 0 ] || { echo "real-tools suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
 else
   echo "== FUSE suite as an unprivileged user: this run is already unprivileged =="
 fi
@@ -55,7 +71,10 @@ fi
 echo "== ASan+UBSan build (gcc) =="
 configure "$root/asan" -Db_sanitize=address,undefined -Dbuildtype=debug
 ninja -C "$root/asan" -j "$jobs"
+# The real programs that the real-tools suite runs under `dmemu exec` are not instrumented: they
+# get the normal build's library (the instrumented one is tested inside instrumented probes).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  DMEMU_PRELOAD="$PWD/$root/normal/tools/preload/libdmemu-preload.so" \
   meson test -C "$root/asan" --print-errorlogs --num-processes "$jobs" --timeout-multiplier 3
 
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then

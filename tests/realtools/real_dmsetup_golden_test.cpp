@@ -109,10 +109,10 @@ class RealDmsetupGolden : public RealToolsTest, public ::testing::WithParamInter
 TEST_P(RealDmsetupGolden, MatchesTheKernelByteForByte) {
     const CaseSpec& spec = GetParam();
     const fs::path guest = oracle_dir() / "tools" / "guest";
-    const fs::path script = spec.in_fixtures ? fs::path(DMEMU_FIXTURES_CASES_DIR) / spec.script
+    const fs::path script = spec.in_fixtures ? fs::path(fixtures_cases_dir()) / spec.script
                                              : guest / "cases" / spec.script;
     const fs::path golden_path = spec.in_fixtures
-                                     ? fs::path(DMEMU_FIXTURES_CASES_DIR).parent_path() / "golden" /
+                                     ? fs::path(fixtures_cases_dir()).parent_path() / "golden" /
                                            (std::string(spec.golden) + ".txt")
                                      : oracle_dir() / "golden" / (std::string(spec.golden) + ".txt");
     if (!fs::exists(script) || !fs::exists(golden_path))
@@ -126,7 +126,7 @@ TEST_P(RealDmsetupGolden, MatchesTheKernelByteForByte) {
     const fs::path out = scratch_ / "out";
     fs::create_directories(out);
 
-    const auto r = exec_shell(fmt::format(". {}; . {}", DMEMU_ORACLE_LIB, local.string()),
+    const auto r = exec_shell(fmt::format(". {}; . {}", oracle_lib(), local.string()),
                               {"OUTDIR=" + out.string()}, /*busybox=*/true);
     ASSERT_TRUE(fs::exists(out / (std::string(spec.golden) + ".txt")))
         << "the case wrote no result (exit " << r.exit_code << "):\n" << r.out << r.err;
@@ -195,7 +195,8 @@ INSTANTIATE_TEST_SUITE_P(
                       CaseSpec{"t32_flakey.sh", "t32_flakey", true},
                       CaseSpec{"t33_delay.sh", "t33_delay", true},
                       CaseSpec{"t34_mirror_errors.sh", "t34_mirror_errors", true},
-                      CaseSpec{"t35_misc_cmds.sh", "t35_misc_cmds", true}),
+                      CaseSpec{"t35_misc_cmds.sh", "t35_misc_cmds", true},
+                      CaseSpec{"t37_dmsetup_reports.sh", "t37_dmsetup_reports", true}),
     [](const ::testing::TestParamInfo<CaseSpec>& info) {
         std::string n = info.param.golden;
         for (char& c : n)

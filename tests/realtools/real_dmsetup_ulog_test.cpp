@@ -97,7 +97,7 @@ protected:
         RealToolsTest::SetUp();
         if (HasFatalFailure() || IsSkipped()) return;
         log_ = scratch_ / "ulogd.log";
-        ulogd_ = cli_test::spawn_program(DMEMU_ULOGD_BIN_DEFAULT,
+        ulogd_ = cli_test::spawn_program(dmemu_ulogd_bin(),
                                          {"--socket", path("ulogd.sock"), "--log-level", "debug"},
                                          log_.string());
         for (int i = 0; i < 500 && !fs::exists(path("ulogd.sock")); ++i) std::this_thread::sleep_for(10ms);
@@ -119,7 +119,7 @@ protected:
 };
 
 TEST_P(RealDmsetupUlog, LifecycleRequestsMatchTheKernelCommandByCommand) {
-    const auto steps = read_seq(fs::path(DMEMU_ULOG_ORACLE_DIR) / (std::string(GetParam()) + ".seq"));
+    const auto steps = read_seq(fs::path(ulog_oracle_dir()) / (std::string(GetParam()) + ".seq"));
     ASSERT_FALSE(steps.empty());
     std::map<std::string, int> kernel_names, server_names;
     std::size_t offset = fs::file_size(log_);

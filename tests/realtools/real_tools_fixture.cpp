@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tests/realtools/real_tools_fixture.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <fstream>
 #include <system_error>
 
 #include "tests/frontend/fuse_fixture.hpp"
@@ -26,16 +29,41 @@ Verdict program_verdict(const std::string& path, std::string* why) {
     return frontend_test::in_ci() ? Verdict::fail : Verdict::skip;
 }
 
+// The guest's applets come from Debian's busybox, which is dynamically linked; busybox-static
+// (the oracle guest's build uses it) replaces /bin/busybox with a binary that ignores LD_PRELOAD
+// and would see the host's /dev.
+Verdict dynamic_busybox(std::string* why) {
+    std::ifstream in("/bin/busybox", std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    if (head.find("ld-linux") != std::string::npos) return Verdict::run;
+    *why = "/bin/busybox is statically linked (busybox-static?): LD_PRELOAD cannot reach it; "
+           "install Debian's busybox (tools/setup.sh)";
+    return frontend_test::in_ci() ? Verdict::fail : Verdict::skip;
+}
+
 }  // namespace
 
 std::string dmemu_bin() { return from_env("DMEMU_BIN", DMEMU_BIN_DEFAULT); }
 std::string dmemu_setup_bin() { return from_env("DMEMU_SETUP_BIN", DMEMU_SETUP_BIN_DEFAULT); }
+std::string dmemu_ulogd_bin() { return from_env("DMEMU_ULOGD_BIN", DMEMU_ULOGD_BIN_DEFAULT); }
 std::string real_dmsetup() { return from_env("DMEMU_DMSETUP", "/usr/sbin/dmsetup"); }
+std::string oracle_lib() { return from_env("DMEMU_ORACLE_LIB", DMEMU_ORACLE_LIB); }
+std::string fixtures_cases_dir() { return from_env("DMEMU_FIXTURES_CASES_DIR", DMEMU_FIXTURES_CASES_DIR); }
+std::string ulog_oracle_dir() { return from_env("DMEMU_ULOG_ORACLE_DIR", DMEMU_ULOG_ORACLE_DIR); }
 
 void RealToolsTest::SetUp() {
     DMEMU_REQUIRE_FUSE();
     DMEMU_REQUIRE(program_verdict(real_dmsetup(), &dmemu_why_));
     DMEMU_REQUIRE(program_verdict("/bin/busybox", &dmemu_why_));
+    DMEMU_REQUIRE(dynamic_busybox(&dmemu_why_));
+#if defined(__SANITIZE_ADDRESS__)
+    // The real programs are not instrumented: an instrumented library cannot go into them.
+    if (from_env("DMEMU_PRELOAD", "").empty())
+        GTEST_SKIP() << "sanitized build: the real programs need an uninstrumented "
+                        "libdmemu-preload.so; set DMEMU_PRELOAD to one (tools/test.sh passes the "
+                        "normal build's)";
+#endif
     dir_ = frontend_test::make_temp_dir("dmemu-real");
     scratch_ = frontend_test::make_temp_dir("dmemu-real-scratch");
     ASSERT_FALSE(dir_.empty());

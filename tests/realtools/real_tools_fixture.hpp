@@ -7,8 +7,13 @@
 // Skips saying why (fails in CI, and in the unprivileged pass) when FUSE or a program is
 // missing: tests/frontend/fuse_fixture.hpp's verdicts.
 //
-// Environment: DMEMU_BIN, DMEMU_SETUP_BIN override the built programs (the unprivileged pass
-// copies them), DMEMU_DMSETUP the real dmsetup (default /usr/sbin/dmsetup).
+// Environment (each overrides a path fixed at build time; the unprivileged pass of tools/test.sh
+// copies the programs and data to a directory its user can read): DMEMU_BIN, DMEMU_SETUP_BIN,
+// DMEMU_ULOGD_BIN, DMEMU_DMSETUP (the real dmsetup, default /usr/sbin/dmsetup),
+// DMEMU_ORACLE_DIR (the shared oracle's golden/), DMEMU_FIXTURES_CASES_DIR (fixtures/oracle/cases),
+// DMEMU_ORACLE_LIB (oracle_lib.sh), DMEMU_ULOG_ORACLE_DIR (tests/ulog/oracle). In a sanitized
+// build the real programs cannot load an instrumented preload library: DMEMU_PRELOAD must name
+// an uninstrumented one (tools/test.sh passes the normal build's), or the tests skip saying so.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,7 +28,11 @@ namespace dmemu::realtools_test {
 
 std::string dmemu_bin();
 std::string dmemu_setup_bin();
+std::string dmemu_ulogd_bin();
 std::string real_dmsetup();
+std::string oracle_lib();
+std::string fixtures_cases_dir();
+std::string ulog_oracle_dir();
 
 class RealToolsTest : public ::testing::Test {
 protected:
