@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main demo: installs what is missing, builds, starts a daemon in a temporary directory and
-# walks through the device-mapper lifecycle with dmemu-setup, as one would with dmsetup.
+# walks through the device-mapper lifecycle with dmemu-setup, as one would with dmsetup; then the
+# real dmsetup creates, swaps and removes a mirror under `dmemu exec`; then the UUID-collision
+# bug replayed on a virtual clock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -51,6 +53,32 @@ step remove str
 step dmesg
 step remove_all
 step ls
+
+if [ -x /usr/sbin/dmsetup ]; then
+  echo; echo "== the real dmsetup ($(/usr/sbin/dmsetup --version | head -1 | tr -s ' ')), unmodified, under 'dmemu exec'"
+  echo "(no root: libdmemu-preload.so gives it dmemu's /dev/mapper/control, nodes, /proc/devices and /sys)"
+  xr() {
+    printf '\n$ dmemu exec DIR --'
+    for a in "$@"; do case $a in *' '*) printf " '%s'" "$a" ;; *) printf ' %s' "$a" ;; esac; done
+    echo; "$dmemu" exec "$dir" -- "$@" || true
+  }
+  xr dmsetup create m --table '0 65536 mirror core 1 1024 2 /dev/ram0 0 /dev/ram1 0'
+  xr dmsetup ls --tree
+  for _ in $(seq 50); do "$dmemu" exec "$dir" -- dmsetup status m | grep -q ' 64/64 ' && break; sleep 0.1; done
+  xr dmsetup status m
+  if [ -e "$dir/mnt/mapper/m" ]; then
+    xr mkfs.ext4 -q /dev/mapper/m
+    xr e2fsck -fn /dev/mapper/m
+  fi
+  echo; echo "-- swap the mirror's legs as pvmove would: load, suspend, resume"
+  xr dmsetup load m --table '0 65536 mirror core 1 1024 2 /dev/ram1 0 /dev/ram0 0'
+  xr dmsetup info m
+  xr dmsetup suspend m
+  xr dmsetup resume m
+  xr dmsetup table m
+  xr dmsetup remove m
+  xr dmsetup ls
+fi
 
 echo; echo "== the UUID-collision bug, replayed on a virtual clock (fixtures/scenarios/pvmove-swap.scn)"
 echo "pvmove moves on to its next segment: pvmove0 gets a new table whose mirror log has the SAME"

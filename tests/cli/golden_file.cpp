@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string_view>
 
 namespace dmemu::cli_test {
@@ -87,6 +88,26 @@ std::optional<GoldenCase> parse_golden(const std::string& text, std::string* err
         gc.steps.push_back(std::move(step));
     }
     return gc;
+}
+
+// Replaces every partial "<n>/<regions>" word (n < regions) with "<partial>/<regions>".
+std::string mask_partial_sync(const std::string& text) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t end = std::min(text.find_first_of(" \n", pos), text.size());
+        const std::string word = text.substr(pos, end - pos);
+        const std::size_t slash = word.find('/');
+        bool partial = false;
+        if (slash != std::string::npos && slash > 0 && slash + 1 < word.size() &&
+            word.find_first_not_of("0123456789/") == std::string::npos &&
+            word.find('/', slash + 1) == std::string::npos)
+            partial = std::stoull(word.substr(0, slash)) < std::stoull(word.substr(slash + 1));
+        out += partial ? "<partial>" + word.substr(slash) : word;
+        if (end < text.size()) out += text[end];
+        pos = end + 1;
+    }
+    return out;
 }
 
 }  // namespace dmemu::cli_test

@@ -40,4 +40,8 @@ struct GoldenCase {
 // nullopt with *error set when the text does not follow the format.
 std::optional<GoldenCase> parse_golden(const std::string& text, std::string* error);
 
+// Replaces every partial "<n>/<regions>" word (n < regions) with "<partial>/<regions>": a
+// mirror's resync progress that depended on the guest's timing compares as "partial".
+std::string mask_partial_sync(const std::string& text);
+
 }  // namespace dmemu::cli_test

@@ -82,26 +82,6 @@ const Exception* exception_for(const std::string& file, int step,
     return nullptr;
 }
 
-// Replaces every partial "<n>/<regions>" word (n < regions) with "<partial>/<regions>".
-std::string mask_partial_sync(const std::string& text) {
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t end = std::min(text.find_first_of(" \n", pos), text.size());
-        const std::string word = text.substr(pos, end - pos);
-        const std::size_t slash = word.find('/');
-        bool partial = false;
-        if (slash != std::string::npos && slash > 0 && slash + 1 < word.size() &&
-            word.find_first_not_of("0123456789/") == std::string::npos &&
-            word.find('/', slash + 1) == std::string::npos)
-            partial = std::stoull(word.substr(0, slash)) < std::stoull(word.substr(slash + 1));
-        out += partial ? "<partial>" + word.substr(slash) : word;
-        if (end < text.size()) out += text[end];
-        pos = end + 1;
-    }
-    return out;
-}
-
 std::filesystem::path oracle_dir() {
     if (const char* env = std::getenv("DMEMU_ORACLE_DIR"); env && *env) return env;
     return DMEMU_ORACLE_DIR_DEFAULT;

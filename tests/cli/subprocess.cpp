@@ -26,6 +26,41 @@ int status_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -
 
 }  // namespace
 
+bool drain_output(int out_fd, int err_fd, std::string* out, std::string* err,
+                  std::optional<std::chrono::steady_clock::time_point> deadline) {
+    pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    std::string* sinks[2] = {out, err};
+    bool in_time = true;
+    for (int open_fds = 2; open_fds > 0;) {
+        int wait_ms = -1;
+        if (deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                in_time = false;
+                break;
+            }
+            wait_ms = static_cast<int>(left.count());
+        }
+        if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) break;
+        for (int k = 0; k < 2; ++k) {
+            if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP))) continue;
+            char buf[4096];
+            const ssize_t n = ::read(fds[k].fd, buf, sizeof(buf));
+            if (n > 0) {
+                sinks[k]->append(buf, static_cast<std::size_t>(n));
+            } else {
+                ::close(fds[k].fd);
+                fds[k].fd = -1;
+                --open_fds;
+            }
+        }
+    }
+    for (auto& f : fds)
+        if (f.fd >= 0) ::close(f.fd);
+    return in_time;
+}
+
 ProgramResult run_program(const std::string& path, const std::vector<std::string>& args,
                           const std::string& stdin_text) {
     int in[2], out[2], err[2];
@@ -53,24 +88,7 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
         ::close(fd);
     });
     ProgramResult r;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    std::string* sinks[2] = {&r.out, &r.err};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
-        for (int k = 0; k < 2; ++k) {
-            if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP))) continue;
-            char buf[4096];
-            const ssize_t n = ::read(fds[k].fd, buf, sizeof(buf));
-            if (n > 0) {
-                sinks[k]->append(buf, static_cast<std::size_t>(n));
-            } else {
-                ::close(fds[k].fd);
-                fds[k].fd = -1;
-                --open_fds;
-            }
-        }
-    }
+    drain_output(out[0], err[0], &r.out, &r.err);
     feeder.join();
     int status = 0;
     ::waitpid(pid, &status, 0);

@@ -20,6 +20,12 @@ struct ProgramResult {
 ProgramResult run_program(const std::string& path, const std::vector<std::string>& args,
                           const std::string& stdin_text = {});
 
+// Reads a child's stdout and stderr pipes to their end, both at once (a child blocked on a full
+// stderr pipe would never close stdout), and closes them. With a deadline: false when it passed
+// first (the pipes are closed all the same).
+bool drain_output(int out_fd, int err_fd, std::string* out, std::string* err,
+                  std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+
 // A child whose output goes to `log_path`.
 pid_t spawn_program(const std::string& path, const std::vector<std::string>& args,
                     const std::string& log_path);

@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "emu/ioctl/ioctl_wire.h"
+#include "tests/cli/subprocess.hpp"
 
 namespace dmemu::preload_test {
 
@@ -60,33 +61,11 @@ RunResult run(const std::vector<std::string>& argv, const EnvChanges& env, const
     ::close(out[1]);
     ::close(err[1]);
     RunResult r;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    std::string* sinks[2] = {&r.out, &r.err};
-    for (int open_fds = 2; open_fds > 0;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            r.timed_out = true;
-            ::kill(pid, SIGKILL);
-            break;
-        }
-        if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-        for (int k = 0; k < 2; ++k) {
-            if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP))) continue;
-            char buf[4096];
-            const ssize_t n = ::read(fds[k].fd, buf, sizeof(buf));
-            if (n > 0) {
-                sinks[k]->append(buf, static_cast<std::size_t>(n));
-            } else {
-                ::close(fds[k].fd);
-                fds[k].fd = -1;
-                --open_fds;
-            }
-        }
+    if (!cli_test::drain_output(out[0], err[0], &r.out, &r.err,
+                                std::chrono::steady_clock::now() + timeout)) {
+        r.timed_out = true;
+        ::kill(pid, SIGKILL);
     }
-    for (auto& f : fds)
-        if (f.fd >= 0) ::close(f.fd);
     int status = 0;
     ::waitpid(pid, &status, 0);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -2,11 +2,7 @@
 #include "tools/dmemu/control_server.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -37,52 +33,17 @@ std::string error_line(int err, std::string detail) {
 
 ControlServer::ControlServer(asio::io_context& ctx, emu::DeviceMapper& dm, std::string socket_path,
                              std::function<void()> on_shutdown_request)
-    : ctx_(ctx),
-      dm_(dm),
-      path_(std::move(socket_path)),
+    : dm_(dm),
       on_shutdown_request_(std::move(on_shutdown_request)),
-      acceptor_(ctx) {}
+      listener_(ctx, std::move(socket_path), "control") {}
 
 ControlServer::~ControlServer() { stop(); }
 
 void ControlServer::start() {
-    ::unlink(path_.c_str());
-    const mode_t old_umask = ::umask(0077);  // never world-connectable, not even briefly
-    boost::system::error_code ec;
-    acceptor_.open(asio::local::stream_protocol(), ec);
-    if (!ec) acceptor_.bind(asio::local::stream_protocol::endpoint(path_), ec);
-    ::umask(old_umask);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw boost::system::system_error(ec, "control: cannot listen on " + path_);
-    ::chmod(path_.c_str(), 0600);
-    asio::co_spawn(ctx_, accept_loop(), asio::detached);
+    listener_.start([this](std::shared_ptr<Socket> sock) { return serve(std::move(sock)); });
 }
 
-void ControlServer::stop() {
-    if (stopped_) return;
-    stopped_ = true;
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    for (auto& c : clients_) c->close(ec);
-    clients_.clear();
-    ::unlink(path_.c_str());
-}
-
-asio::awaitable<void> ControlServer::accept_loop() {
-    for (;;) {
-        boost::system::error_code ec;
-        Socket sock =
-            co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (stopped_ || ec == asio::error::operation_aborted) co_return;
-            spdlog::warn("control: accept failed: {}", ec.message());
-            continue;
-        }
-        auto shared = std::make_shared<Socket>(std::move(sock));
-        clients_.push_back(shared);
-        asio::co_spawn(ctx_, serve(shared), asio::detached);
-    }
-}
+void ControlServer::stop() { listener_.stop(); }
 
 asio::awaitable<void> ControlServer::serve(std::shared_ptr<Socket> sock) {
     std::string buf;
@@ -112,9 +73,7 @@ asio::awaitable<void> ControlServer::serve(std::shared_ptr<Socket> sock) {
         }
         if (ec) break;
     }
-    boost::system::error_code ignored;
-    sock->close(ignored);
-    clients_.remove(sock);
+    listener_.hang_up(sock);
 }
 
 asio::awaitable<std::string> ControlServer::handle_line(std::string line) {

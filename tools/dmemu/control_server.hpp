@@ -14,11 +14,11 @@
 // clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <functional>
-#include <list>
 #include <memory>
 #include <string>
+
+#include "tools/dmemu/unix_listener.hpp"
 
 namespace dmemu::emu {
 class DeviceMapper;
@@ -42,17 +42,12 @@ public:
     boost::asio::awaitable<std::string> handle_line(std::string line);
 
 private:
-    using Socket = boost::asio::local::stream_protocol::socket;
-    boost::asio::awaitable<void> accept_loop();
+    using Socket = UnixListener::Socket;
     boost::asio::awaitable<void> serve(std::shared_ptr<Socket> sock);
 
-    boost::asio::io_context& ctx_;
     emu::DeviceMapper& dm_;
-    std::string path_;
     std::function<void()> on_shutdown_request_;
-    boost::asio::local::stream_protocol::acceptor acceptor_;
-    std::list<std::shared_ptr<Socket>> clients_;  // loop thread only
-    bool stopped_ = false;
+    UnixListener listener_;
     bool shutdown_requested_ = false;
 };
 

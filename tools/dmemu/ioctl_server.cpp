@@ -2,11 +2,7 @@
 #include "tools/dmemu/ioctl_server.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,47 +19,15 @@ namespace dmemu::daemon {
 namespace asio = boost::asio;
 
 IoctlServer::IoctlServer(asio::io_context& ctx, emu::DeviceMapper& dm, std::string socket_path)
-    : ctx_(ctx), dm_(dm), path_(std::move(socket_path)), acceptor_(ctx) {}
+    : dm_(dm), listener_(ctx, std::move(socket_path), "ioctl") {}
 
 IoctlServer::~IoctlServer() { stop(); }
 
 void IoctlServer::start() {
-    ::unlink(path_.c_str());
-    const mode_t old_umask = ::umask(0077);  // the caller's own, like a 0600 control node
-    boost::system::error_code ec;
-    acceptor_.open(asio::local::stream_protocol(), ec);
-    if (!ec) acceptor_.bind(asio::local::stream_protocol::endpoint(path_), ec);
-    ::umask(old_umask);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw boost::system::system_error(ec, "ioctl: cannot listen on " + path_);
-    asio::co_spawn(ctx_, accept_loop(), asio::detached);
+    listener_.start([this](std::shared_ptr<Socket> sock) { return serve(std::move(sock)); });
 }
 
-void IoctlServer::stop() {
-    if (stopped_) return;
-    stopped_ = true;
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    for (auto& c : clients_) c->close(ec);
-    clients_.clear();
-    ::unlink(path_.c_str());
-}
-
-asio::awaitable<void> IoctlServer::accept_loop() {
-    for (;;) {
-        boost::system::error_code ec;
-        Socket sock =
-            co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (stopped_ || ec == asio::error::operation_aborted) co_return;
-            spdlog::warn("ioctl: accept failed: {}", ec.message());
-            continue;
-        }
-        auto shared = std::make_shared<Socket>(std::move(sock));
-        clients_.push_back(shared);
-        asio::co_spawn(ctx_, serve(shared), asio::detached);
-    }
-}
+void IoctlServer::stop() { listener_.stop(); }
 
 asio::awaitable<void> IoctlServer::serve(std::shared_ptr<Socket> sock) {
     auto redirect = [](boost::system::error_code& ec) {
@@ -75,7 +39,7 @@ asio::awaitable<void> IoctlServer::serve(std::shared_ptr<Socket> sock) {
         co_await asio::async_read(*sock, asio::buffer(&head, sizeof head), redirect(ec));
         if (ec) break;  // the program closed its control fd (or died)
         if (head.magic != DMEMU_WIRE_REQUEST_MAGIC || head.length > DMEMU_WIRE_MAX_BODY) {
-            spdlog::warn("ioctl: garbage on {} (magic {:#x}, length {}): hanging up", path_,
+            spdlog::warn("ioctl: garbage on {} (magic {:#x}, length {}): hanging up", listener_.path(),
                          head.magic, head.length);
             break;
         }
@@ -109,9 +73,7 @@ asio::awaitable<void> IoctlServer::serve(std::shared_ptr<Socket> sock) {
             break;
         }
     }
-    boost::system::error_code ignored;
-    sock->close(ignored);
-    clients_.remove(sock);
+    listener_.hang_up(sock);
 }
 
 }  // namespace dmemu::daemon

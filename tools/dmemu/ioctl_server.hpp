@@ -16,10 +16,10 @@
 // clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <list>
 #include <memory>
 #include <string>
+
+#include "tools/dmemu/unix_listener.hpp"
 
 namespace dmemu::emu {
 class DeviceMapper;
@@ -38,16 +38,11 @@ public:
     void stop();
 
 private:
-    using Socket = boost::asio::local::stream_protocol::socket;
-    boost::asio::awaitable<void> accept_loop();
+    using Socket = UnixListener::Socket;
     boost::asio::awaitable<void> serve(std::shared_ptr<Socket> sock);
 
-    boost::asio::io_context& ctx_;
     emu::DeviceMapper& dm_;
-    std::string path_;
-    boost::asio::local::stream_protocol::acceptor acceptor_;
-    std::list<std::shared_ptr<Socket>> clients_;  // loop thread only
-    bool stopped_ = false;
+    UnixListener listener_;
 };
 
 }  // namespace dmemu::daemon

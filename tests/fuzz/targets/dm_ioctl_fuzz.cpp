@@ -6,18 +6,11 @@
 //   - a buffer the decoder refuses changes no device (names, uuids, tables, suspend state);
 //   - the answer copies back no more than the caller's buffer holds, and a successful one says
 //     in its own data_size how much it copied.
-#include "emu/core/device_mapper.hpp"
 #include "emu/ioctl/dm_ioctl_codec.hpp"
-#include "emu/targets/builtin.hpp"
-#include "emu/util/clock.hpp"
-#include "emu/util/kernel_log.hpp"
-#include "emu/util/rng.hpp"
+#include "tests/fuzz/targets/fuzz_device_mapper.hpp"
 
 #include <linux/dm-ioctl.h>
 #include <sys/ioctl.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 #include <cstdint>
 #include <cstdlib>
@@ -98,15 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint32_t command = _IOC(_IOC_READ | _IOC_WRITE, DM_IOCTL, data[0] % 20, sizeof(dm_ioctl));
     std::vector<std::uint8_t> buffer(data + 1, data + size);
 
-    boost::asio::io_context ctx;
-    VirtualClock clock(ctx);
-    Rng rng(1);
-    KernelLog klog;
-    klog.set_echo(false);
-    TargetRegistry registry;
-    register_builtin_targets(registry);
-    DeviceMapper dm(ctx, clock, rng, klog, registry, {});
-    boost::asio::co_spawn(ctx, run_one(dm, command, std::move(buffer)), boost::asio::detached);
-    clock.run_until_idle();
+    dmemu::fuzz::FuzzDeviceMapper world;
+    world.run(run_one(world.dm, command, std::move(buffer)));
     return 0;
 }

@@ -2,14 +2,7 @@
 // Fuzzes the table path end to end: libdm's table-text parser, then a table load of whatever it
 // accepted into a real device mapper (kernel-side validation and every target constructor).
 // Any crash, sanitizer report or hang is a bug; errors are the expected outcome.
-#include "emu/core/device_mapper.hpp"
-#include "emu/targets/builtin.hpp"
-#include "emu/util/clock.hpp"
-#include "emu/util/kernel_log.hpp"
-#include "emu/util/rng.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include "tests/fuzz/targets/fuzz_device_mapper.hpp"
 
 #include <cstdint>
 #include <string>
@@ -59,15 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto specs = parse_table_text(text, "fuzz", &err);
     if (!specs) return 0;
 
-    boost::asio::io_context ctx;
-    VirtualClock clock(ctx);
-    Rng rng(1);
-    KernelLog klog;
-    klog.set_echo(false);
-    TargetRegistry registry;
-    register_builtin_targets(registry);
-    DeviceMapper dm(ctx, clock, rng, klog, registry, {});
-    boost::asio::co_spawn(ctx, load_and_query(dm, std::move(*specs)), boost::asio::detached);
-    clock.run_until_idle();
+    dmemu::fuzz::FuzzDeviceMapper world;
+    world.run(load_and_query(world.dm, std::move(*specs)));
     return 0;
 }
