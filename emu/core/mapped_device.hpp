@@ -60,7 +60,7 @@ public:
     const Geometry& geometry() const { return geometry_; }
     void set_geometry(const Geometry& g) { geometry_ = g; }
 
-    // Control operations (the caller holds lock()).
+    // Control operations (the caller holds lock_mutex()).
     AsyncMutex& lock_mutex() { return lock_; }
     std::unique_ptr<Table> take_inactive() { return std::move(inactive_); }
     void set_inactive(std::unique_ptr<Table> t) { inactive_ = std::move(t); }

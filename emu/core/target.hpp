@@ -41,7 +41,7 @@ enum class StatusType { info, table };
 // The kernel's DM_MAPIO_* verdicts.
 enum class MapVerdict {
     submitted,  // the target owns the bio now and will complete it
-    remapped,   // the target pointed the bio at ctx.remap_to; the core submits it there
+    remapped,   // the target pointed the bio at MapResult::remap_to; the core submits it there
     kill,       // complete the bio with -EIO
     requeue,    // hold the bio and retry after the next resume (DM_MAPIO_REQUEUE)
 };

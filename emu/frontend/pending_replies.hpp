@@ -6,9 +6,10 @@
 // when its Reply is destroyed unanswered (work dropped with the io_context), with EIO. Once
 // close_all() returns, no reply is being sent or will be sent, so the session may be destroyed.
 //
-// Threads: add() on FUSE workers, answers on the loop, close_all() on the unmounting thread.
-// The mutex guards only this bookkeeping, never emulator state, and is never held while a
-// reply is written to /dev/fuse.
+// Threads: add() and most answers on the loop (SessionReader); large spliced read replies are
+// answered from a splice thread; close_all() on the unmounting thread. The mutex guards only
+// this bookkeeping, never emulator state, and is never held while a reply is written to
+// /dev/fuse.
 #pragma once
 
 #include <atomic>
