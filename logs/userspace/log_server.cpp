@@ -338,187 +338,245 @@ int LogServer::clog_resume(ServerLog& lc) {
     return error;
 }
 
+struct LogServer::Call {
+    const transfer::UlogMessage& rq;
+    const transfer::RequestPayload& payload;
+    std::uint64_t luid;
+    Bytes* out;
+    ServerEvent* ev;
+    ServerLog* lc;
+
+    std::uint64_t region() const {
+        if (auto* r = std::get_if<transfer::Region>(&payload)) return r->region;
+        return 0;
+    }
+};
+
+struct LogServer::RequestHandler {
+    enum class Lookup {
+        none,                 // CTR, DTR: they find or make their log
+        official,             // get_log: a log the kernel resumed or is using
+        official_or_pending,  // get_log, else get_pending_log (a log not yet in the cluster)
+    };
+    UlogRequestType type;
+    Lookup lookup;
+    int (LogServer::*fn)(const Call&);
+};
+
+const LogServer::RequestHandler* LogServer::handler_for(UlogRequestType type) {
+    using L = RequestHandler::Lookup;
+    using T = UlogRequestType;
+    static const RequestHandler kHandlers[] = {
+        {T::ctr, L::none, &LogServer::clog_ctr_call},
+        {T::dtr, L::none, &LogServer::clog_dtr_call},
+        {T::presuspend, L::official, &LogServer::clog_presuspend},
+        {T::postsuspend, L::official, &LogServer::clog_postsuspend},
+        {T::resume, L::official, &LogServer::clog_resume_call},
+        {T::get_region_size, L::official_or_pending, &LogServer::clog_get_region_size},
+        {T::is_clean, L::official, &LogServer::clog_is_clean},
+        {T::in_sync, L::official, &LogServer::clog_in_sync},
+        {T::flush, L::official, &LogServer::clog_flush},
+        {T::mark_region, L::official, &LogServer::clog_mark_region},
+        {T::clear_region, L::official, &LogServer::clog_clear_region},
+        {T::get_resync_work, L::official, &LogServer::clog_get_resync_work},
+        {T::set_region_sync, L::official, &LogServer::clog_set_region_sync},
+        {T::get_sync_count, L::official_or_pending, &LogServer::clog_get_sync_count},
+        {T::status_info, L::official_or_pending, &LogServer::clog_status_info},
+        {T::status_table, L::official_or_pending, &LogServer::clog_status_table},
+        {T::is_remote_recovering, L::official, &LogServer::clog_is_remote_recovering},
+    };
+    for (const auto& h : kHandlers)
+        if (h.type == type) return &h;
+    return nullptr;
+}
+
 int LogServer::do_request(const transfer::UlogMessage& rq, std::uint64_t luid, Bytes* out,
                           ServerEvent* ev) {
     const auto& h = *rq.req;
-    const std::string& uuid = h.uuid;
     auto payload = transfer::decode_request_payload(h.type, rq.payload);
     if (!payload) {
-        spdlog::error("ulog-server: [{}] {}", short_uuid(uuid), payload.error().message);
+        spdlog::error("ulog-server: [{}] {}", short_uuid(h.uuid), payload.error().message);
         return -EINVAL;
     }
-    const auto region_arg = [&]() -> std::uint64_t {
-        if (auto* r = std::get_if<transfer::Region>(&*payload)) return r->region;
-        return 0;
-    };
-    const auto official_or_pending = [&]() {
-        auto lc = get_log(uuid, luid);
-        return lc ? lc : get_pending_log(uuid, luid);
-    };
+    const RequestHandler* handler = handler_for(h.type);
+    if (!handler) return 0;
     LogPtr lc;
-    switch (h.type) {
-        case UlogRequestType::ctr:
-            return clog_ctr(rq, out, ev);
-        case UlogRequestType::dtr:
-            return clog_dtr(uuid, luid, ev);
-        case UlogRequestType::presuspend:
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            lc->recovery_halted = true;
-            break;
-        case UlogRequestType::postsuspend: {
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            std::vector<std::uint64_t> left;
-            for (const auto& c : cpgs_)
-                if (c.uuid == uuid) left.push_back(c.luid);
-            destroy_cluster_cpg(uuid);
-            lc->resumed = false;
-            lc->recovering_region = kNoRegion;
-            // cluster_postsuspend, when this node's leave comes back: by the luid the CPG kept.
-            for (auto cpg_luid : left)
-                if (auto moved = get_log(uuid, cpg_luid)) {
-                    moved->resume_override = 0;
-                    unlink(moved);
-                    add(pending_, moved);
-                }
-            break;
-        }
-        case UlogRequestType::resume:
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            ev->instance = lc->id;
-            return clog_resume(*lc);
-        case UlogRequestType::get_region_size:
-            if (!(lc = official_or_pending())) return -EINVAL;
-            put_u64(out, lc->region_size);
-            break;
-        case UlogRequestType::is_clean:
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            put_u64(out, test_bit(lc->clean_bits, region_arg()) ? 1 : 0);
-            break;
-        case UlogRequestType::in_sync: {
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            const auto region = region_arg();
-            if (region > lc->region_count) return -EINVAL;
-            const bool in = test_bit(lc->sync_bits, region) || lc->in_sync;
-            put_u64(out, in ? 1 : 0);
-            break;
-        }
-        case UlogRequestType::flush: {
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            // integrated_flush: the marks ride on FLUSH.
-            if (auto* list = std::get_if<transfer::RegionList>(&*payload))
-                for (auto r : list->regions)
-                    if (std::find(lc->mark_list.begin(), lc->mark_list.end(), r) ==
-                        lc->mark_list.end()) {
-                        clear_bit(*lc, lc->clean_bits, r);
-                        lc->mark_list.push_back(r);
-                    }
-            if (lc->touched && lc->disk)
-                disks_[lc->log_dev] = DiskImage{lc->region_count, lc->clean_bits};
-            lc->touched = false;
-            break;
-        }
-        case UlogRequestType::mark_region:
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            for (auto r : std::get<transfer::RegionList>(*payload).regions)
-                if (std::find(lc->mark_list.begin(), lc->mark_list.end(), r) ==
-                    lc->mark_list.end()) {
-                    clear_bit(*lc, lc->clean_bits, r);
-                    lc->mark_list.push_back(r);
-                }
-            break;
-        case UlogRequestType::clear_region:
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            for (auto r : std::get<transfer::RegionList>(*payload).regions) {
-                std::erase(lc->mark_list, r);
-                if (test_bit(lc->sync_bits, r)) set_bit(*lc, lc->clean_bits, r);
-            }
-            break;
-        case UlogRequestType::get_resync_work: {
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            std::int64_t i = 0;
-            std::uint64_t r = 0;
-            if (lc->sync_search >= lc->region_count) {
-                // recovery finished
-            } else if (lc->recovering_region != kNoRegion) {
-                r = lc->recovering_region;  // one node: the recoverer is always us
-                i = 1;
-            } else {
-                while (!lc->recovery_requests.empty() && i == 0) {
-                    r = lc->recovery_requests.front();
-                    lc->recovery_requests.erase(lc->recovery_requests.begin());
-                    if (!test_bit(lc->sync_bits, r)) i = 1;
-                }
-                if (i == 0) {
-                    r = lc->sync_search;
-                    while (r < lc->region_count && test_bit(lc->sync_bits, r)) ++r;
-                    if (r >= lc->region_count) {
-                        lc->sync_search = lc->region_count + 1;
-                    } else {
-                        lc->sync_search = r + 1;
-                        i = 1;
-                    }
-                }
-                if (i == 1) lc->recovering_region = r;
-            }
-            put_u64(out, static_cast<std::uint64_t>(i));
-            put_u64(out, r);
-            break;
-        }
-        case UlogRequestType::set_region_sync: {
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            const auto pkg = std::get<transfer::RegionSync>(*payload);
-            lc->recovering_region = kNoRegion;
-            if (pkg.in_sync != 0) {
-                if (!test_bit(lc->sync_bits, pkg.region)) set_bit(*lc, lc->sync_bits, pkg.region);
-            } else if (test_bit(lc->sync_bits, pkg.region)) {
-                clear_bit(*lc, lc->sync_bits, pkg.region);
-            }
-            lc->sync_count = count_bits(lc->sync_bits);
-            if (lc->sync_count == lc->region_count) lc->in_sync = true;
-            break;
-        }
-        case UlogRequestType::get_sync_count:
-            if (!(lc = official_or_pending())) return -EINVAL;
-            lc->sync_count = count_bits(lc->sync_bits);
-            put_u64(out, lc->sync_count);
-            break;
-        case UlogRequestType::status_info:
-            if (!(lc = official_or_pending())) return -EINVAL;
-            put_text(out, lc->disk ? fmt::format("3 clustered-disk {} A", lc->log_dev)
-                                   : std::string("1 clustered-core"));
-            break;
-        case UlogRequestType::status_table: {
-            if (!(lc = official_or_pending())) return -EINVAL;
-            const char* sync = lc->sync == ServerLog::Sync::default_sync ? ""
-                               : lc->sync == ServerLog::Sync::no_sync    ? "nosync "
-                                                                         : "sync ";
-            const char* boe = lc->block_on_error ? "block_on_error" : "";
-            put_text(out, lc->disk ? fmt::format("clustered-disk {} {} {}{} ", lc->log_dev,
-                                                 lc->region_size, sync, boe)
-                                   : fmt::format("clustered-core {} {}{} ", lc->region_size,
-                                                 sync, boe));
-            break;
-        }
-        case UlogRequestType::is_remote_recovering: {
-            if (!(lc = get_log(uuid, luid))) return -EINVAL;
-            const auto region = region_arg();
-            if (region > lc->region_count) return -EINVAL;
-            std::int64_t is_recovering = 0;
-            std::uint64_t hint = lc->region_count;
-            if (!lc->recovery_halted) {
-                is_recovering = test_bit(lc->sync_bits, region) ? 0 : 1;
-                hint = lc->sync_search ? lc->sync_search - 1 : 0;
-            }
-            if (is_recovering && region != lc->recovering_region &&
-                std::find(lc->recovery_requests.begin(), lc->recovery_requests.end(), region) ==
-                    lc->recovery_requests.end())
-                lc->recovery_requests.insert(lc->recovery_requests.begin(), region);
-            put_u64(out, static_cast<std::uint64_t>(is_recovering));
-            put_u64(out, hint);
-            break;
-        }
+    if (handler->lookup != RequestHandler::Lookup::none) {
+        lc = get_log(h.uuid, luid);
+        if (!lc && handler->lookup == RequestHandler::Lookup::official_or_pending)
+            lc = get_pending_log(h.uuid, luid);
+        if (!lc) return -EINVAL;
     }
-    if (lc) ev->instance = lc->id;
+    const int r = (this->*handler->fn)(Call{rq, *payload, luid, out, ev, lc.get()});
+    // The event names the log that answered; a RESUME names it whatever it answered.
+    if (lc && (r == 0 || h.type == UlogRequestType::resume)) ev->instance = lc->id;
+    return r;
+}
+
+int LogServer::clog_ctr_call(const Call& c) { return clog_ctr(c.rq, c.out, c.ev); }
+
+int LogServer::clog_dtr_call(const Call& c) { return clog_dtr(c.rq.req->uuid, c.luid, c.ev); }
+
+int LogServer::clog_presuspend(const Call& c) {
+    c.lc->recovery_halted = true;
+    return 0;
+}
+
+int LogServer::clog_postsuspend(const Call& c) {
+    const std::string& uuid = c.rq.req->uuid;
+    std::vector<std::uint64_t> left;
+    for (const auto& cpg : cpgs_)
+        if (cpg.uuid == uuid) left.push_back(cpg.luid);
+    destroy_cluster_cpg(uuid);
+    c.lc->resumed = false;
+    c.lc->recovering_region = kNoRegion;
+    // cluster_postsuspend, when this node's leave comes back: by the luid the CPG kept.
+    for (auto cpg_luid : left)
+        if (auto moved = get_log(uuid, cpg_luid)) {
+            moved->resume_override = 0;
+            unlink(moved);
+            add(pending_, moved);
+        }
+    return 0;
+}
+
+int LogServer::clog_resume_call(const Call& c) { return clog_resume(*c.lc); }
+
+int LogServer::clog_get_region_size(const Call& c) {
+    put_u64(c.out, c.lc->region_size);
+    return 0;
+}
+
+int LogServer::clog_is_clean(const Call& c) {
+    put_u64(c.out, test_bit(c.lc->clean_bits, c.region()) ? 1 : 0);
+    return 0;
+}
+
+int LogServer::clog_in_sync(const Call& c) {
+    const auto region = c.region();
+    if (region > c.lc->region_count) return -EINVAL;
+    put_u64(c.out, test_bit(c.lc->sync_bits, region) || c.lc->in_sync ? 1 : 0);
+    return 0;
+}
+
+void LogServer::mark_regions(ServerLog& lc, const std::vector<std::uint64_t>& regions) {
+    for (auto r : regions)
+        if (std::find(lc.mark_list.begin(), lc.mark_list.end(), r) == lc.mark_list.end()) {
+            clear_bit(lc, lc.clean_bits, r);
+            lc.mark_list.push_back(r);
+        }
+}
+
+int LogServer::clog_flush(const Call& c) {
+    ServerLog& lc = *c.lc;
+    // integrated_flush: the marks ride on FLUSH.
+    if (auto* list = std::get_if<transfer::RegionList>(&c.payload)) mark_regions(lc, list->regions);
+    if (lc.touched && lc.disk) disks_[lc.log_dev] = DiskImage{lc.region_count, lc.clean_bits};
+    lc.touched = false;
+    return 0;
+}
+
+int LogServer::clog_mark_region(const Call& c) {
+    mark_regions(*c.lc, std::get<transfer::RegionList>(c.payload).regions);
+    return 0;
+}
+
+int LogServer::clog_clear_region(const Call& c) {
+    ServerLog& lc = *c.lc;
+    for (auto r : std::get<transfer::RegionList>(c.payload).regions) {
+        std::erase(lc.mark_list, r);
+        if (test_bit(lc.sync_bits, r)) set_bit(lc, lc.clean_bits, r);
+    }
+    return 0;
+}
+
+int LogServer::clog_get_resync_work(const Call& c) {
+    ServerLog& lc = *c.lc;
+    std::int64_t i = 0;
+    std::uint64_t r = 0;
+    if (lc.sync_search >= lc.region_count) {
+        // recovery finished
+    } else if (lc.recovering_region != kNoRegion) {
+        r = lc.recovering_region;  // one node: the recoverer is always us
+        i = 1;
+    } else {
+        while (!lc.recovery_requests.empty() && i == 0) {
+            r = lc.recovery_requests.front();
+            lc.recovery_requests.erase(lc.recovery_requests.begin());
+            if (!test_bit(lc.sync_bits, r)) i = 1;
+        }
+        if (i == 0) {
+            r = lc.sync_search;
+            while (r < lc.region_count && test_bit(lc.sync_bits, r)) ++r;
+            if (r >= lc.region_count) {
+                lc.sync_search = lc.region_count + 1;
+            } else {
+                lc.sync_search = r + 1;
+                i = 1;
+            }
+        }
+        if (i == 1) lc.recovering_region = r;
+    }
+    put_u64(c.out, static_cast<std::uint64_t>(i));
+    put_u64(c.out, r);
+    return 0;
+}
+
+int LogServer::clog_set_region_sync(const Call& c) {
+    ServerLog& lc = *c.lc;
+    const auto pkg = std::get<transfer::RegionSync>(c.payload);
+    lc.recovering_region = kNoRegion;
+    if (pkg.in_sync != 0) {
+        if (!test_bit(lc.sync_bits, pkg.region)) set_bit(lc, lc.sync_bits, pkg.region);
+    } else if (test_bit(lc.sync_bits, pkg.region)) {
+        clear_bit(lc, lc.sync_bits, pkg.region);
+    }
+    lc.sync_count = count_bits(lc.sync_bits);
+    if (lc.sync_count == lc.region_count) lc.in_sync = true;
+    return 0;
+}
+
+int LogServer::clog_get_sync_count(const Call& c) {
+    c.lc->sync_count = count_bits(c.lc->sync_bits);
+    put_u64(c.out, c.lc->sync_count);
+    return 0;
+}
+
+int LogServer::clog_status_info(const Call& c) {
+    const ServerLog& lc = *c.lc;
+    put_text(c.out, lc.disk ? fmt::format("3 clustered-disk {} A", lc.log_dev)
+                            : std::string("1 clustered-core"));
+    return 0;
+}
+
+int LogServer::clog_status_table(const Call& c) {
+    const ServerLog& lc = *c.lc;
+    const char* sync = lc.sync == ServerLog::Sync::default_sync ? ""
+                       : lc.sync == ServerLog::Sync::no_sync    ? "nosync "
+                                                                : "sync ";
+    const char* boe = lc.block_on_error ? "block_on_error" : "";
+    put_text(c.out, lc.disk ? fmt::format("clustered-disk {} {} {}{} ", lc.log_dev,
+                                          lc.region_size, sync, boe)
+                            : fmt::format("clustered-core {} {}{} ", lc.region_size, sync, boe));
+    return 0;
+}
+
+int LogServer::clog_is_remote_recovering(const Call& c) {
+    ServerLog& lc = *c.lc;
+    const auto region = c.region();
+    if (region > lc.region_count) return -EINVAL;
+    std::int64_t is_recovering = 0;
+    std::uint64_t hint = lc.region_count;
+    if (!lc.recovery_halted) {
+        is_recovering = test_bit(lc.sync_bits, region) ? 0 : 1;
+        hint = lc.sync_search ? lc.sync_search - 1 : 0;
+    }
+    if (is_recovering && region != lc.recovering_region &&
+        std::find(lc.recovery_requests.begin(), lc.recovery_requests.end(), region) ==
+            lc.recovery_requests.end())
+        lc.recovery_requests.insert(lc.recovery_requests.begin(), region);
+    put_u64(c.out, static_cast<std::uint64_t>(is_recovering));
+    put_u64(c.out, hint);
     return 0;
 }
 

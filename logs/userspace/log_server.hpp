@@ -143,8 +143,35 @@ private:
     int clog_dtr(std::string_view uuid, std::uint64_t luid, ServerEvent* ev);
     int local_resume(std::string_view uuid, std::uint64_t luid, ServerEvent* ev);
     int clog_resume(ServerLog& lc);
+    // One request, as cmirrord's do_request: its log found (by the match mode), then the clog_*
+    // function named for it (daemons/cmirrord/functions.c), one per request type.
     int do_request(const transfer::UlogMessage& rq, std::uint64_t luid,
                    std::vector<std::byte>* out, ServerEvent* ev);
+
+    // What a clog_* function gets: the request, its decoded payload, and its log (null for CTR
+    // and DTR, which find or make it themselves).
+    struct Call;
+    struct RequestHandler;
+    static const RequestHandler* handler_for(transfer::UlogRequestType type);
+    int clog_ctr_call(const Call& c);
+    int clog_dtr_call(const Call& c);
+    int clog_presuspend(const Call& c);
+    int clog_postsuspend(const Call& c);
+    int clog_resume_call(const Call& c);
+    int clog_get_region_size(const Call& c);
+    int clog_is_clean(const Call& c);
+    int clog_in_sync(const Call& c);
+    int clog_flush(const Call& c);
+    int clog_mark_region(const Call& c);
+    int clog_clear_region(const Call& c);
+    int clog_get_resync_work(const Call& c);
+    int clog_set_region_sync(const Call& c);
+    int clog_get_sync_count(const Call& c);
+    int clog_status_info(const Call& c);
+    int clog_status_table(const Call& c);
+    int clog_is_remote_recovering(const Call& c);
+    // The marks that MARK_REGION, and FLUSH under integrated_flush, carry.
+    static void mark_regions(ServerLog& lc, const std::vector<std::uint64_t>& regions);
 
     LogServerOptions options_;
     LogList official_;  // cmirrord's log_list

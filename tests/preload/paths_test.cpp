@@ -116,6 +116,7 @@ protected:
         fs::create_directories(dir_ / "dev" / "mapper");
         fs::create_directories(dir_ / "sys" / "block" / "dm-0");
         fs::create_directories(dir_ / "sys" / "dev" / "block");
+        fs::create_directories(dir_ / "proc");
         fs::create_symlink("c:10:236", dir_ / "dev" / "mapper" / "control");
         fs::create_symlink("b:253:0", dir_ / "dev" / "mapper" / "lin");
         fs::create_symlink("b:253:0", dir_ / "dev" / "dm-0");
@@ -187,6 +188,32 @@ TEST_F(PreloadClassify, SysEntriesDirDoesNotHaveAreTheHosts) {
     EXPECT_EQ(classify("/sys/dev/block/8:0/size"), DMEMU_HOST);
     EXPECT_EQ(classify("/sys/block/sda"), DMEMU_HOST);
     EXPECT_EQ(classify("/sys/kernel/mm"), DMEMU_HOST);
+}
+
+TEST_F(PreloadClassify, DirDevIsTheSameNamespace) {
+    // DM_DEV_DIR=DIR/dev, or LVM's devices/dir = DIR/dev, reach the same nodes.
+    ASSERT_EQ(classify(in_dir("/dev/mapper/lin")), DMEMU_NODE);
+    EXPECT_EQ(p_.mapped, in_dir("/dev/mapper/lin"));
+    EXPECT_EQ(p_.in_mapper, 1);
+    EXPECT_EQ(p_.node.major, 253u);
+    ASSERT_EQ(classify(in_dir("/dev/ram0")), DMEMU_NODE);
+    EXPECT_EQ(p_.node.major, 1u);
+    EXPECT_EQ(classify(in_dir("/dev/mapper")), DMEMU_FILE);
+    EXPECT_EQ(classify(in_dir("/dev/notnode")), DMEMU_HOST);
+    EXPECT_EQ(classify(in_dir("/devices")), DMEMU_HOST);
+}
+
+TEST_F(PreloadClassify, SysOfTheDaemonsMajorsAndDmNamesIsOursEvenWhenAbsent) {
+    std::ofstream(dir_ / "proc" / "devices") << "Character devices:\n 10 misc\n\nBlock devices:\n"
+                                                "  1 ramdisk\n253 device-mapper\n";
+    ASSERT_EQ(classify("/sys/dev/block/253:7/bdi/read_ahead_kb"), DMEMU_FILE);
+    EXPECT_EQ(p_.mapped, in_dir("/sys/dev/block/253:7/bdi/read_ahead_kb"));
+    EXPECT_EQ(p_.in_sys, 1);
+    EXPECT_EQ(classify("/sys/dev/block/1:3"), DMEMU_FILE);
+    EXPECT_EQ(classify("/sys/block/dm-9/dm/name"), DMEMU_FILE);
+    EXPECT_EQ(classify("/sys/dev/block/10:236"), DMEMU_HOST);  // a char major of the list
+    EXPECT_EQ(classify("/sys/dev/block/8:0"), DMEMU_HOST);
+    EXPECT_EQ(classify("/sys/block/dm-x"), DMEMU_HOST);
 }
 
 TEST_F(PreloadClassify, KeepsErrno) {

@@ -7,6 +7,8 @@
  *   /dev/dm-N                         always ours
  *   /dev/NAME                         ours when DIR/dev/NAME is a node symlink (a dmemu disk)
  *   /proc/devices                     always ours
+ *   DIR/dev/...                       the same as /dev/... (a program given DIR/dev as its
+ *                                     device directory)
  *   /sys/dev/block/M:m[/...]          ours when DIR/sys/dev/block/M:m exists, or M is one of
  *                                     DIR's block majors (DIR/proc/devices): a host device of
  *                                     that major is not visible
@@ -227,6 +229,11 @@ static int exists_in(const char *dir, const char *path, size_t len) {
 
 enum dmemu_kind dmemu_classify_in(const char *dir, const char *path, struct dmemu_path *out) {
     const int saved = errno;
+    /* DIR/dev/... is the same namespace seen from inside DIR: what a program told to use DIR/dev
+     * as its device directory (DM_DEV_DIR, LVM's devices/dir) reaches. */
+    const size_t dir_len = strlen(dir);
+    if (strncmp(path, dir, dir_len) == 0 && strncmp(path + dir_len, "/dev/", 5) == 0)
+        path += dir_len;
     size_t key = 0;
     const enum dmemu_rule rule = dmemu_path_rule(path, &key);
     out->kind = DMEMU_HOST;
