@@ -73,6 +73,7 @@ public:
     bool read_only() const override { return read_only_; }
     const std::vector<std::shared_ptr<DeviceRef>>& devices() const override { return devices_; }
     transfer::KernelEndpoint* ulog_endpoint() override { return dm_.ulog_endpoint_; }
+    ModuleStates& module_states() override { return dm_.module_states_; }
 
 private:
     DeviceMapper& dm_;

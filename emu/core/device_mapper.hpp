@@ -158,6 +158,7 @@ private:
     std::map<std::string, std::unique_ptr<Disk>> disks_;
     std::vector<std::function<void(const DeviceEvent&)>> observers_;
     transfer::KernelEndpoint* ulog_endpoint_ = nullptr;
+    ModuleStates module_states_;  // the kernel modules' statics; logs keep a share of theirs
     std::uint32_t global_event_nr_ = 0;
 };
 

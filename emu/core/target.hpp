@@ -12,6 +12,8 @@
 // I/O path (map) is a plain call: a bio is not a coroutine.
 #pragma once
 
+#include "emu/core/module_states.hpp"
+
 #include "emu/core/device_ref.hpp"
 #include "emu/io/bio.hpp"
 
@@ -83,6 +85,8 @@ public:
     // The kernel side of the userspace dirty-log connector (dm_consult_userspace), or nullptr
     // when no transport is configured: a userspace log then fails as with no server (-ESRCH).
     virtual transfer::KernelEndpoint* ulog_endpoint() = 0;
+    // The state kernel modules keep in statics, one per emulated kernel (module_states.hpp).
+    virtual ModuleStates& module_states() = 0;
 };
 
 // The kernel's `struct dm_target` fields a constructor fills in.

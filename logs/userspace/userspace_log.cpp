@@ -25,7 +25,8 @@
 //    region per request (flush_one_by_one). Nothing queued: no request at all.
 //  * in_sync with can_block false: -EWOULDBLOCK, no request. get_resync_work: nothing asked
 //    once in_sync_hint >= region_count. is_remote_recovering: 0 below in_sync_hint, 1 within
-//    250 ms of the last request of ANY log (a function-static limit in the kernel).
+//    250 ms of the last request of ANY log of the same kernel (a function-static limit there,
+//    kept per DeviceMapper here: emu/core/module_states.hpp).
 // Kernel lines carry the prefix "dm-log-userspace". When the table has no endpoint at all, the
 // log behaves as the kernel with nobody listening (cn_netlink_send's -ESRCH).
 #include "logs/userspace/userspace_log.hpp"
@@ -61,28 +62,21 @@ constexpr auto kRemoteRecoveringLimit = std::chrono::milliseconds(250);  // HZ /
 // What dm-raid1's status buffer leaves for the log's INFO text; far above any server's reply.
 constexpr std::size_t kStatusInfoCapacity = 4096;
 
-// luid: unique among live logs, never 0 (the kernel uses the context's address).
-std::set<std::uint64_t>& live_luids() {
-    static std::set<std::uint64_t> luids;
-    return luids;
-}
-std::uint64_t allocate_luid() {
-    static std::uint64_t next = 0;
-    for (;;) {
-        if (++next == 0) next = 1;
-        if (live_luids().insert(next).second) return next;
-    }
-}
+// dm-log-userspace's module statics, one per emulated kernel (emu/core/module_states.hpp).
+struct UserspaceLogModule {
+    // luid: unique among live logs, never 0 (the kernel uses the context's address).
+    std::set<std::uint64_t> live_luids;
+    std::uint64_t next_luid = 0;
+    // userspace_is_remote_recovering's `static unsigned long limit`, shared by every log (HZ/4).
+    std::optional<emu::TimePoint> remote_recovering_limit;
 
-// userspace_is_remote_recovering's `static unsigned long limit`.
-struct RemoteRecoveringLimit {
-    const emu::Clock* clock = nullptr;
-    emu::TimePoint limit{};
+    std::uint64_t allocate_luid() {
+        for (;;) {
+            if (++next_luid == 0) next_luid = 1;
+            if (live_luids.insert(next_luid).second) return next_luid;
+        }
+    }
 };
-RemoteRecoveringLimit& remote_recovering_limit() {
-    static RemoteRecoveringLimit l;
-    return l;
-}
 
 Bytes u64_bytes(std::uint64_t v) {
     Bytes out(8);
@@ -108,6 +102,7 @@ struct FlushEntry {
 
 struct UserspaceLogState {
     emu::TableEnvironment* env = nullptr;
+    std::shared_ptr<UserspaceLogModule> module;
     transfer::KernelEndpoint* endpoint = nullptr;
     std::shared_ptr<emu::DeviceRef> log_dev;
     std::string usr_argv_str;  // lc->usr_argv_str: "<len> <impl-type> <impl-args...>"
@@ -125,7 +120,7 @@ struct UserspaceLogState {
 
     ~UserspaceLogState() {
         if (flush_timer != 0) env->clock().cancel(flush_timer);
-        if (luid != 0) live_luids().erase(luid);
+        if (luid != 0) module->live_luids.erase(luid);
     }
 };
 using StatePtr = std::shared_ptr<UserspaceLogState>;
@@ -341,12 +336,11 @@ public:
         co_return text;
     }
     asio::awaitable<int> is_remote_recovering(Region region) override {
-        auto& lim = remote_recovering_limit();
+        auto& limit = st_->module->remote_recovering_limit;
         const auto& clock = st_->env->clock();
         if (region < st_->in_sync_hint) co_return 0;
-        if (lim.clock == &clock && lim.limit > clock.now()) co_return 1;
-        lim.clock = &clock;
-        lim.limit = clock.now() + kRemoteRecoveringLimit;
+        if (limit && *limit > clock.now()) co_return 1;
+        limit = clock.now() + kRemoteRecoveringLimit;
         auto r = co_await userspace_do_request(st_, UlogRequestType::is_remote_recovering,
                                                u64_bytes(region), 16);
         if (r.error != 0) co_return 1;
@@ -372,7 +366,8 @@ asio::awaitable<DirtyLogCtrResult> userspace_ctr(emu::TargetContext& ti,
     auto st = std::make_shared<UserspaceLogState>();
     st->env = &ti.env;
     st->endpoint = ti.env.ulog_endpoint();
-    st->luid = allocate_luid();
+    st->module = ti.env.module_states().get<UserspaceLogModule>();
+    st->luid = st->module->allocate_luid();
     st->usr_argc = static_cast<std::uint32_t>(args.size());
     st->uuid = args[0];
     std::size_t first = 1;
@@ -422,6 +417,5 @@ asio::awaitable<DirtyLogCtrResult> userspace_ctr(emu::TargetContext& ti,
 
 const DirtyLogType userspace_log_type{"userspace", &userspace_ctr};
 
-void userspace_log_reset_remote_recovering_limit() { remote_recovering_limit() = {}; }
 
 }  // namespace dmemu::logs

@@ -11,9 +11,4 @@ namespace dmemu::logs {
 // The registered type (dm_dirty_log_type "userspace"), listed in logs/builtin_logs.cpp.
 extern const DirtyLogType userspace_log_type;
 
-// userspace_is_remote_recovering rate-limits itself with one function-static `limit` shared by
-// every log (HZ/4). dmemu keeps it per process, on the clock of the log that set it; a test
-// that starts a new clock at 0 resets it here.
-void userspace_log_reset_remote_recovering_limit();
-
 }  // namespace dmemu::logs

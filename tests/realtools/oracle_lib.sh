@@ -1,13 +1,15 @@
 # The oracle guest's case helpers (../shared/oracle/tools/guest/lib.sh), for running its case
 # scripts unchanged under `dmemu exec`: the same begin_case / run / note / q / end_case and the
 # same output format, with the kernel log read from the daemon (`dmemu-setup dmesg`) instead of
-# dmesg(1). Sourced by bash; needs OUTDIR (where CASE.txt goes), DMEMU_SETUP (the dmemu-setup
-# program) and DMEMU_DIR (set by dmemu exec).
+# dmesg(1). Sourced by bash or busybox sh; needs OUTDIR (where CASE.txt goes), DMEMU_SETUP (the
+# dmemu-setup program) and DMEMU_DIR (set by dmemu exec).
 KSEEN=$OUTDIR/.kseen
 # The kernel lines logged since the last call, as `dmesg -c` prints them without timestamps.
 kmsg() {
   local all seen
-  all=$("$DMEMU_SETUP" dmesg 2>/dev/null; echo x)
+  # dmemu-setup talks to the daemon itself: without the preload library (an instrumented
+  # dmemu-setup of a sanitized build cannot even start with it).
+  all=$(env -u LD_PRELOAD "$DMEMU_SETUP" dmesg 2>/dev/null; echo x)
   all=${all%x}
   seen=$(cat "$KSEEN" 2>/dev/null || echo 0)
   printf '%s' "$all" | tail -n +$((seen + 1))

@@ -76,8 +76,6 @@ private:
 // The kernel's dirty log on the same endpoint.
 class TransportCutLog : public ::testing::Test {
 protected:
-    TransportCutLog() { logs::userspace_log_reset_remote_recovering_limit(); }
-
     template <typename T>
     std::shared_ptr<std::optional<T>> spawn(boost::asio::awaitable<T> aw) {
         auto slot = std::make_shared<std::optional<T>>();

@@ -49,6 +49,7 @@ public:
     bool read_only() const override { return false; }
     const std::vector<std::shared_ptr<emu::DeviceRef>>& devices() const override { return devs_; }
     transfer::KernelEndpoint* ulog_endpoint() override { return endpoint_; }
+    emu::ModuleStates& module_states() override { return modules_; }
     void set_endpoint(transfer::KernelEndpoint* e) { endpoint_ = e; }
 
     int events = 0;
@@ -61,6 +62,7 @@ private:
     emu::KernelLog& klog_;
     transfer::KernelEndpoint* endpoint_;
     std::vector<std::shared_ptr<emu::DeviceRef>> devs_;
+    emu::ModuleStates modules_;
 };
 
 // One kernel (endpoint + table environment) and one in-process server, on a virtual clock.
@@ -73,7 +75,6 @@ protected:
           endpoint_(clock_, klog_, server_.kernel_carrier()),
           env_(ctx_, clock_, rng_, klog_, &endpoint_) {
         klog_.set_echo(false);
-        userspace_log_reset_remote_recovering_limit();
     }
 
     template <typename T>

@@ -84,8 +84,6 @@ World::World(WorldOptions options, Trace& trace)
     // The first machine draws from the run's Rng itself, as the world always did.
     machine_ = boot(emu::TimePoint{}, rng_);
     background_ = std::make_unique<BackgroundIo>(*this);
-    // The kernel's is_remote_recovering limit is a function static: a new world starts afresh.
-    logs::userspace_log_reset_remote_recovering_limit();
 }
 
 World::~World() {
