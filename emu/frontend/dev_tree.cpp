@@ -45,6 +45,7 @@ struct DevTree::State {
     DeviceMapper& dm;
     fs::path dir;
     std::map<std::string, DevT> mapped;                  // name -> devt, to clean up on removal
+    std::map<std::string, DevT> disks;                   // the same for disks
     std::map<std::string, const Table*> live;            // name -> the live table last seen
     std::map<std::string, std::set<std::string>> slaves;  // kname -> knames below it
 
@@ -163,6 +164,7 @@ struct DevTree::State {
         const auto devt = dm.disk_devt(name);
         const BlockDevice* dev = dm.find_disk(name);
         if (!devt || !dev) return;
+        disks[name] = *devt;
         put_link(dir / "dev" / name, node(*devt));
         put_link(dir / "dev/block" / fmt::format("{}:{}", devt->major, devt->minor), "../../mnt/disks/" + name);
         common(name, *devt, dev->size_sectors(), false);
@@ -209,12 +211,9 @@ struct DevTree::State {
                 refresh_disk(ev.name);
                 break;
             case K::disk_removed:
-                if (fs::exists(sys_block(ev.name))) {
-                    DevT devt;
-                    std::ifstream f(sys_block(ev.name) / "dev");
-                    char colon = 0;
-                    f >> devt.major >> colon >> devt.minor;
-                    forget(ev.name, devt, ev.name);
+                if (auto it = disks.find(ev.name); it != disks.end()) {
+                    forget(ev.name, it->second, ev.name);
+                    disks.erase(it);
                 }
                 write_proc();
                 break;
@@ -223,7 +222,7 @@ struct DevTree::State {
 };
 
 DevTree::DevTree(DeviceMapper& dm, std::string dir)
-    : state_(std::make_shared<State>(State{dm, fs::path(std::move(dir)), {}, {}, {}})) {
+    : state_(std::make_shared<State>(State{dm, fs::path(std::move(dir)), {}, {}, {}, {}})) {
     State& s = *state_;
     for (const char* top : {"dev", "proc", "sys"}) s.remove(s.dir / top);
     std::error_code ec;
