@@ -104,6 +104,14 @@ void DeviceMapper::notify(DeviceEvent ev) {
 }
 
 asio::awaitable<DmReply> DeviceMapper::ioctl(DmRequest req) {
+    if (!ioctl_observer_) co_return co_await dispatch(std::move(req));
+    DmRequest copy = req;
+    DmReply reply = co_await dispatch(std::move(req));
+    if (ioctl_observer_) ioctl_observer_(copy, reply);
+    co_return reply;
+}
+
+asio::awaitable<DmReply> DeviceMapper::dispatch(DmRequest req) {
     switch (req.cmd) {
         case DmCommand::version: {
             DmReply r;

@@ -59,6 +59,10 @@ public:
     ~DeviceMapper();
 
     boost::asio::awaitable<DmReply> ioctl(DmRequest req);
+    // Called with each request and its reply once the operation is done (the daemon's
+    // --ioctl-trace): what a tracer of the dm ioctls would record.
+    using IoctlObserver = std::function<void(const DmRequest&, const DmReply&)>;
+    void observe_ioctls(IoctlObserver fn) { ioctl_observer_ = std::move(fn); }
     // Destroys every device and disk (daemon shutdown), running every dtr.
     boost::asio::awaitable<void> shutdown();
 
@@ -157,6 +161,8 @@ private:
     std::set<std::uint32_t> minors_;
     std::map<std::string, std::unique_ptr<Disk>> disks_;
     std::vector<std::function<void(const DeviceEvent&)>> observers_;
+    IoctlObserver ioctl_observer_;
+    boost::asio::awaitable<DmReply> dispatch(DmRequest req);
     transfer::KernelEndpoint* ulog_endpoint_ = nullptr;
     ModuleStates module_states_;  // the kernel modules' statics; logs keep a share of theirs
     std::uint32_t global_event_nr_ = 0;

@@ -150,13 +150,16 @@ struct DevTree::State {
             write_queue(kname, *md, t ? t->io_min_bytes() : 0);
             live[name] = t;
         }
+        // A table holds its devices from its load (dm_get_device -> bd_link_disk_holder) until
+        // it is destroyed, live or not: holders/ and slaves/ follow both slots.
         std::set<std::string> lower;
-        if (t) {
+        for (const Table* held : {t, static_cast<const Table*>(md->inactive())})
+            if (held)
+                for (const auto& d : held->devices()) lower.insert(d->disk_name());
+        if (t)
             put_link(block_link, "../../mnt/mapper/" + name);
-            for (const auto& d : t->devices()) lower.insert(d->disk_name());
-        } else {
+        else
             remove(block_link);
-        }
         set_slaves(kname, std::move(lower));
     }
 
@@ -230,6 +233,11 @@ DevTree::DevTree(DeviceMapper& dm, std::string dir)
         fs::create_directories(s.dir / sub, ec);
     s.put_link(s.dir / "dev/mapper/control", "c:10:236");
     s.write_proc();
+    // What LVM2 reads from its global/proc directory besides devices: mounts, to find sysfs
+    // (here DIR/sys), and self (the real one: libdm reads self/mountinfo).
+    s.put_file(s.dir / "proc/mounts", fmt::format("sysfs {} sysfs rw,nosuid,nodev,noexec,relatime 0 0\n",
+                                                  (s.dir / "sys").string()));
+    s.put_link(s.dir / "proc/self", "/proc/self");
     for (const auto& name : dm.disk_names()) s.refresh_disk(name);
     for (const auto& name : dm.mapped_names()) s.refresh_mapped(name);
     std::weak_ptr<State> weak = state_;

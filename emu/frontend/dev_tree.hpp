@@ -14,9 +14,12 @@
 //   DIR/dev/block/MAJ:MIN      symlink to the device's FUSE file under DIR/mnt, while there is
 //                              one (a dm device with a live table, every disk)
 //   DIR/proc/devices           /proc/devices: misc 10, the disks' majors, device-mapper
+//   DIR/proc/mounts            one line: sysfs mounted at DIR/sys (LVM2's global/proc is DIR/proc)
+//   DIR/proc/self              symlink to the real /proc/self
 //   DIR/sys/block/KNAME/       (from the same moment) dev, size, ro, removable, bdi/read_ahead_kb,
 //                              queue/{logical,physical}_block_size, queue/{minimum,optimal}_io_size,
-//                              holders/, slaves/, and dm/{name,uuid,suspended} for dm devices
+//                              holders/, slaves/ (the devices of the live and the inactive table),
+//                              and dm/{name,uuid,suspended} for dm devices
 //   DIR/sys/dev/block/MAJ:MIN  symlink to ../../block/KNAME
 //
 // Symlinks and files are replaced by rename(2), so a reader never sees half of one. Runs on the

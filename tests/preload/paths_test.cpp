@@ -44,7 +44,12 @@ TEST(PreloadPathRule, ClassifiesByExactText) {
         {"/dev/.", DMEMU_RULE_HOST, 0},
         {"/dev/..", DMEMU_RULE_HOST, 0},
         {"/dev/block/253:0", DMEMU_RULE_HOST, 0},
-        {"/dev/disk/by-id/x", DMEMU_RULE_HOST, 0},
+        {"/dev/disk/by-id/x", DMEMU_RULE_DEV_LINK, 0},
+        {"/dev/vg/lv", DMEMU_RULE_DEV_LINK, 0},
+        {"/dev/vg/./lv", DMEMU_RULE_HOST, 0},
+        {"/dev/vg/../mapper/lin", DMEMU_RULE_HOST, 0},
+        {"/dev/vg//lv", DMEMU_RULE_HOST, 0},
+        {"/dev/vg/", DMEMU_RULE_HOST, 0},
         {"/proc/devices", DMEMU_RULE_PROC_DEVICES, 0},
         {"/proc/devices/", DMEMU_RULE_HOST, 0},
         {"/proc/misc", DMEMU_RULE_HOST, 0},
@@ -201,6 +206,51 @@ TEST_F(PreloadClassify, DirDevIsTheSameNamespace) {
     EXPECT_EQ(classify(in_dir("/dev/mapper")), DMEMU_FILE);
     EXPECT_EQ(classify(in_dir("/dev/notnode")), DMEMU_HOST);
     EXPECT_EQ(classify(in_dir("/devices")), DMEMU_HOST);
+}
+
+// LVM (devices/dir = DIR/dev) links DIR/dev/VG/LV to DIR/dev/mapper/VG-LV, a real symlink to our
+// node symlink: calls that follow links must reach the node, lstat and readlink the link.
+TEST_F(PreloadClassify, LinkChainsEndingAtANodeAreThatNode) {
+    fs::create_directories(dir_ / "dev" / "vg");
+    fs::create_symlink(in_dir("/dev/mapper/lin"), dir_ / "dev" / "vg" / "lv");   // LVM's spelling
+    fs::create_symlink("../mapper/lin", dir_ / "dev" / "vg" / "rel");            // udev's spelling
+    fs::create_symlink("vg/lv", dir_ / "dev" / "alias");                         // two hops
+    fs::create_symlink("/dev/ram0", dir_ / "dev" / "vg" / "disk");              // via "/dev/..."
+    fs::create_symlink(in_dir("/dev/mapper/gone"), dir_ / "dev" / "vg" / "stale");
+    for (const std::string start : {"/dev/vg/lv", "/dev/vg/rel", "/dev/alias"}) {
+        for (const bool dir_spelt : {false, true}) {
+            const std::string path = dir_spelt ? in_dir(start) : start;
+            ASSERT_EQ(classify(path), DMEMU_NODE) << path;
+            EXPECT_EQ(p_.via_link, 1) << path;
+            EXPECT_EQ(p_.node_err, 0) << path;
+            EXPECT_EQ(p_.node.major, 253u) << path;
+            EXPECT_EQ(p_.in_mapper, 0) << path;  // libdm's mknod/unlink rules are not the link's
+            EXPECT_EQ(p_.mapped, in_dir(start)) << path;  // the link itself
+            EXPECT_STREQ(p_.resolved, in_dir("/dev/mapper/lin").c_str()) << path;
+            EXPECT_STREQ(p_.resolved + p_.resolved_from,
+                         (dir_spelt ? in_dir("/dev/mapper/lin") : std::string("/dev/mapper/lin")).c_str())
+                << path;
+        }
+    }
+    ASSERT_EQ(classify("/dev/vg/disk"), DMEMU_NODE);
+    EXPECT_EQ(p_.node.major, 1u);
+    ASSERT_EQ(classify("/dev/vg/stale"), DMEMU_NODE);  // the LV's node is gone: ENOENT
+    EXPECT_EQ(p_.node_err, -ENOENT);
+    EXPECT_EQ(classify("/dev/vg"), DMEMU_HOST);  // a directory of DIR's: its real path serves
+}
+
+TEST_F(PreloadClassify, LinkChainsThatLeaveDirOrLoopAreTheHosts) {
+    fs::create_directories(dir_ / "dev" / "vg");
+    fs::create_symlink("/dev/null", dir_ / "dev" / "vg" / "host");
+    fs::create_symlink("/etc/passwd", dir_ / "dev" / "vg" / "file");
+    fs::create_symlink("b", dir_ / "dev" / "vg" / "a");
+    fs::create_symlink("a", dir_ / "dev" / "vg" / "b");
+    fs::create_symlink("../../sys/block/dm-0", dir_ / "dev" / "vg" / "sys");
+    for (const char* path : {"/dev/vg/host", "/dev/vg/file", "/dev/vg/a", "/dev/vg/sys", "/dev/vg/none",
+                             "/dev/disk/by-id/x"}) {
+        EXPECT_EQ(classify(path), DMEMU_HOST) << path;
+        EXPECT_EQ(p_.via_link, 0) << path;
+    }
 }
 
 TEST_F(PreloadClassify, SysOfTheDaemonsMajorsAndDmNamesIsOursEvenWhenAbsent) {

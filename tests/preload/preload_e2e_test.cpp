@@ -248,6 +248,29 @@ TEST_F(PreloadTest, CatReadsProcDevicesAndSys) {
     EXPECT_EQ(l.out, "../../block/dm-0\n") << l.err;
 }
 
+TEST_F(PreloadTest, LvmsVgLinksLeadToTheNode) {
+    DMEMU_SKIP_IF_SANITIZED("stat");
+    // What LVM with devices/dir = DIR/dev makes: DIR/dev/VG/LV -> DIR/dev/mapper/VG-LV.
+    fs::create_directories(dir_ / "dev/vg");
+    fs::create_symlink(dir() + "/dev/mapper/lin", dir_ / "dev/vg/lv");
+    const auto st = under_preload({"stat", "-L", "-c", "%F %t:%T", dir() + "/dev/vg/lv", "/dev/vg/lv"});
+    EXPECT_EQ(st.out, "block special file fd:0\nblock special file fd:0\n") << st.err;
+    const auto l = under_preload({"stat", "-c", "%F", dir() + "/dev/vg/lv"});
+    EXPECT_EQ(l.out, "symbolic link\n") << l.err;
+    const auto rl = under_preload({"readlink", "/dev/vg/lv"});
+    EXPECT_EQ(rl.out, dir() + "/dev/mapper/lin\n") << rl.err;
+    // (coreutils' realpath walks each component: /dev/vg itself is the host's, so only the
+    // DIR spelling resolves; realpath(3) itself resolves both: resolved_from in paths_test.cpp.)
+    const auto rp = under_preload({"realpath", dir() + "/dev/vg/lv"});
+    EXPECT_EQ(rp.out, dir() + "/dev/mapper/lin\n") << rp.err;
+    const auto rd = under_preload({"dd", "if=" + dir() + "/dev/vg/lv", "bs=512", "count=1", "status=none"});
+    EXPECT_EQ(rd.out, std::string(512, '\xff')) << rd.err;
+    const auto rm = under_preload({"rm", dir() + "/dev/vg/lv"});
+    EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    EXPECT_FALSE(fs::is_symlink(dir_ / "dev/vg/lv"));
+    EXPECT_TRUE(fs::is_symlink(dir_ / "dev/mapper/lin"));  // the node stays
+}
+
 TEST_F(PreloadTest, MknodCreatesAMapperNodeSymlink) {
     DMEMU_SKIP_IF_SANITIZED("mknod");
     const auto r = under_preload({"mknod", "/dev/mapper/q", "b", "253", "9"});

@@ -23,12 +23,6 @@ std::string from_env(const char* name, const char* fallback) {
     return v && *v ? v : fallback;
 }
 
-Verdict program_verdict(const std::string& path, std::string* why) {
-    if (::access(path.c_str(), X_OK) == 0) return Verdict::run;
-    *why = path + " is not installed (tools/setup.sh installs it)";
-    return frontend_test::in_ci() ? Verdict::fail : Verdict::skip;
-}
-
 // The guest's applets come from Debian's busybox, which is dynamically linked; busybox-static
 // (the oracle guest's build uses it) replaces /bin/busybox with a binary that ignores LD_PRELOAD
 // and would see the host's /dev.
@@ -43,6 +37,12 @@ Verdict dynamic_busybox(std::string* why) {
 }
 
 }  // namespace
+
+Verdict program_verdict(const std::string& path, std::string* why) {
+    if (::access(path.c_str(), X_OK) == 0) return Verdict::run;
+    *why = path + " is not installed (tools/setup.sh installs it)";
+    return frontend_test::in_ci() ? Verdict::fail : Verdict::skip;
+}
 
 std::string dmemu_bin() { return from_env("DMEMU_BIN", DMEMU_BIN_DEFAULT); }
 std::string dmemu_setup_bin() { return from_env("DMEMU_SETUP_BIN", DMEMU_SETUP_BIN_DEFAULT); }
@@ -67,7 +67,9 @@ void RealToolsTest::SetUp() {
     dir_ = frontend_test::make_temp_dir("dmemu-real");
     scratch_ = frontend_test::make_temp_dir("dmemu-real-scratch");
     ASSERT_FALSE(dir_.empty());
-    ProgramResult r = run_program(dmemu_bin(), {"start", dir_.string(), "--dm-major", "254"});
+    std::vector<std::string> start{"start", dir_.string(), "--dm-major", "254"};
+    for (const auto& o : start_options()) start.push_back(o);
+    ProgramResult r = run_program(dmemu_bin(), start);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     started_ = true;
     for (int i = 0; i < 4; ++i) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "tests/cli/subprocess.hpp"
+#include "tests/frontend/fuse_fixture.hpp"
 
 namespace dmemu::realtools_test {
 
@@ -33,6 +34,8 @@ std::string real_dmsetup();
 std::string oracle_lib();
 std::string fixtures_cases_dir();
 std::string ulog_oracle_dir();
+// A program's verdict: run when `path` is executable, else skip (fail in CI) naming it.
+frontend_test::Verdict program_verdict(const std::string& path, std::string* why);
 
 class RealToolsTest : public ::testing::Test {
 protected:
@@ -48,6 +51,8 @@ protected:
     std::string path(const std::string& rel) const { return (dir_ / rel).string(); }
     // A directory of busybox applet links (the oracle guest's userland), made once.
     std::filesystem::path busybox_bin();
+    // Options `dmemu start DIR --dm-major 254` gets besides (a fixture's own).
+    virtual std::vector<std::string> start_options() const { return {}; }
 
     std::filesystem::path dir_;      // DIR of the daemon
     std::filesystem::path scratch_;  // files of the test

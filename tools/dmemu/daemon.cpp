@@ -16,6 +16,7 @@
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
 #include "emu/frontend/dev_tree.hpp"
+#include "tools/dmemu/ioctl_trace.hpp"
 #include "tools/dmemu/control_server.hpp"
 #include "tools/dmemu/ioctl_server.hpp"
 #include "transfer/carriers/seqpacket_client.hpp"
@@ -44,6 +45,16 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     dm_options.file_io_worker = true;  // live mode: file I/O off the loop (emu/io/io_worker.hpp)
     emu::DeviceMapper dm(ctx, clock, rng, klog, targets, dm_options);
     dm.set_ulog_endpoint(&ulog_endpoint);
+    std::unique_ptr<IoctlTrace> ioctl_trace;
+    if (!opts.ioctl_trace.empty()) {
+        try {
+            ioctl_trace = std::make_unique<IoctlTrace>(opts.ioctl_trace);
+        } catch (const std::exception& e) {
+            ready(e.what());
+            return 1;
+        }
+        dm.observe_ioctls([&](const emu::DmRequest& req, const emu::DmReply& reply) { ioctl_trace->record(req, reply); });
+    }
 
     std::unique_ptr<FrontEnd> frontend;
     bool stopping = false;

@@ -29,6 +29,8 @@ struct DaemonOptions {
     bool fuse_splice = true;
     // Threads sending large spliced replies (emu::FuseOptions::splice_threads).
     std::size_t fuse_splice_threads = 2;
+    // A JSON line per device-mapper operation goes here (ioctl_trace.hpp); empty: none.
+    std::string ioctl_trace;
 };
 
 // Runs until shutdown; returns the exit code. `ready` is called once: with "" when the control

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "emu/ioctl/ioctl_wire.h"
+#include "tools/dmemu/lvm_config.hpp"
 
 namespace dmemu::exec {
 
@@ -79,7 +80,8 @@ constexpr const char* kHelp =
     "the daemon serving DIR: /dev/mapper, /dev/dm-N, its disks, /proc/devices and /sys.\n"
     "CMD gets DMEMU_DIR=DIR, DM_DISABLE_UDEV=1, no DM_DEV_DIR, and libdmemu-preload.so in front\n"
     "of LD_PRELOAD ($DMEMU_PRELOAD, else the one beside this dmemu). Statically linked programs\n"
-    "see the host.\n";
+    "see the host. LVM2's tools get LVM_SYSTEM_DIR=DIR/etc/lvm (unless set), whose lvm.conf is\n"
+    "written at the first exec: name PVs as DIR/dev/NAME or DIR/dev/mapper/NAME.\n";
 
 }  // namespace
 
@@ -132,6 +134,12 @@ int ExecCommand::run() {
                   << "): set DMEMU_PRELOAD to its path\n";
         return 1;
     }
+    // LVM2's tools read DIR's lvm.conf (lvm_config.hpp), unless the caller chose another.
+    if (const std::string err = ensure_lvm_config(dir); !err.empty())
+        std::cerr << "dmemu exec: warning: " << err << ": LVM commands will not find their configuration\n";
+    ::setenv("LVM_SYSTEM_DIR", (dir + "/etc/lvm").c_str(), 0);
+    // LVM warns about every fd it inherits; a test harness or a shell's redirections are not leaks.
+    ::setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 0);
     const char* old_preload = std::getenv("LD_PRELOAD");
     const std::string preload = old_preload && *old_preload ? library + ":" + old_preload : library;
     ::setenv("DMEMU_DIR", dir.c_str(), 1);

@@ -134,6 +134,8 @@ int main(int argc, char** argv) {
     start->add_option("--ulogd", opts.ulogd_socket,
                       "socket of the userspace-log server (dmemu-ulogd --socket PATH); "
                       "default DIR/ulogd.sock");
+    start->add_option("--ioctl-trace", opts.ioctl_trace,
+                      "write one JSON line per device-mapper operation to FILE (docs/real-tools.md)");
     start->add_flag("--no-splice{false}", opts.fuse_splice,
                     "answer every FUSE read through a buffer, never by splice from a backing file");
     start
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
         const DaemonPaths paths(opts.dir);
         if (opts.ulogd_socket.empty()) opts.ulogd_socket = opts.dir + "/ulogd.sock";
         opts.ulogd_socket = std::filesystem::absolute(opts.ulogd_socket, ec).string();
+        if (!opts.ioctl_trace.empty()) opts.ioctl_trace = std::filesystem::absolute(opts.ioctl_trace, ec).string();
         return opts.foreground ? start_foreground(opts, paths) : start_detached(opts, paths);
     }
     std::error_code ec;

@@ -3,8 +3,9 @@
  * Block nodes. Opening /dev/mapper/NAME, /dev/dm-N or /dev/DISK opens DIR/dev/block/MAJ:MIN,
  * the daemon's symlink to the device's file on the FUSE mount (ENXIO when the device has none,
  * as a dm device without a live table). The caller's O_DIRECT, O_SYNC, O_NOATIME stay; O_CREAT,
- * O_TRUNC and O_NOFOLLOW mean nothing on a device node, and O_EXCL (exclusive open) is not
- * modelled yet, so they are dropped.
+ * O_TRUNC and O_NOFOLLOW mean nothing on a device node. O_EXCL is the kernel's exclusive open:
+ * EBUSY when a table holds the device (its holders/ has an entry); two exclusive openers that
+ * are both programs are not told apart.
  *
  * An fd is a block node when its file is on the FUSE mount (st_dev of DIR/mnt, read once) and
  * is the file of one DIR/dev/block entry (same st_dev and st_ino).
@@ -98,12 +99,39 @@ int dmemu_block_fd(int fd, struct dmemu_node *node) {
     return ours;
 }
 
+/* Whether DIR/sys/dev/block/MAJ:MIN/holders has an entry: a table holds the device. */
+static int has_holders(const struct dmemu_node *node) {
+    char rest[96], path[PATH_MAX];
+    snprintf(rest, sizeof(rest), "/sys/dev/block/%u:%u/holders", node->major, node->minor);
+    if (dmemu_dir_path(path, rest)) return 0;
+    const int dfd = DMEMU_NEXT(open)(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return 0;
+    char buf[1024] __attribute__((aligned(8)));
+    int found = 0;
+    long n;
+    while (!found && (n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+        for (long off = 0; off < n && !found;) {
+            const char *name = buf + off + 19; /* d_ino 8, d_off 8, d_reclen 2, d_type 1 */
+            off += *(const unsigned short *)(buf + off + 16);
+            found = !(name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])));
+        }
+    }
+    close(dfd);
+    return found;
+}
+
 int dmemu_block_open(const struct dmemu_node *node, int flags, mode_t mode) {
     if (node->type != S_IFBLK) return -ENXIO;
     char rest[64], path[PATH_MAX];
     snprintf(rest, sizeof(rest), "/dev/block/%u:%u", node->major, node->minor);
     const int r = dmemu_dir_path(path, rest);
     if (r) return r;
+    /* O_EXCL is an exclusive open (blkdev_get_by_dev with FMODE_EXCL): a device a table holds
+     * (bd_prepare_to_claim finds the dm holder) is busy. */
+    const int saved = errno;
+    const int busy = (flags & O_EXCL) && has_holders(node);
+    errno = saved;
+    if (busy) return -EBUSY;
     const int fd = DMEMU_NEXT(open)(path, flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_NOFOLLOW), mode);
     if (fd >= 0) return fd;
     return errno == ENOENT ? -ENXIO : -errno;

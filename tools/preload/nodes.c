@@ -50,7 +50,7 @@ static void fill_statx(struct statx *stx, mode_t type, unsigned major, unsigned 
 }
 
 int dmemu_stat_path(const struct dmemu_path *p, struct stat *st, int nofollow) {
-    if (p->kind == DMEMU_NODE) {
+    if (p->kind == DMEMU_NODE && !(nofollow && p->via_link)) {
         if (p->node_err) return p->node_err;
         *st = p->link;
         fill_stat(st, p->node.type, p->node.major, p->node.minor);
@@ -61,12 +61,15 @@ int dmemu_stat_path(const struct dmemu_path *p, struct stat *st, int nofollow) {
 }
 
 int dmemu_statx_path(const struct dmemu_path *p, int flags, unsigned mask, struct statx *stx) {
-    if (p->kind == DMEMU_NODE) {
+    const int node = p->kind == DMEMU_NODE && !(p->via_link && (flags & AT_SYMLINK_NOFOLLOW));
+    const char *file = p->mapped;
+    if (node) {
         if (p->node_err) return p->node_err;
-        flags |= AT_SYMLINK_NOFOLLOW; /* the symlink's own owner and times */
+        flags |= AT_SYMLINK_NOFOLLOW; /* the node symlink's own owner and times */
+        if (p->via_link) file = p->resolved;
     }
-    if (DMEMU_NEXT(statx)(AT_FDCWD, p->mapped, flags, mask, stx) != 0) return -errno;
-    if (p->kind == DMEMU_NODE) fill_statx(stx, p->node.type, p->node.major, p->node.minor);
+    if (DMEMU_NEXT(statx)(AT_FDCWD, file, flags, mask, stx) != 0) return -errno;
+    if (node) fill_statx(stx, p->node.type, p->node.major, p->node.minor);
     return 0;
 }
 
@@ -99,6 +102,8 @@ int dmemu_node_mknod(const struct dmemu_path *p, mode_t mode, dev_t dev) {
 }
 
 int dmemu_node_unlink(const struct dmemu_path *p) {
+    if (p->kind == DMEMU_NODE && p->via_link)
+        return DMEMU_NEXT(unlink)(p->mapped) == 0 ? 0 : -errno;
     if (p->kind != DMEMU_NODE || !p->in_mapper) return -EACCES;
     if (p->node_err) return p->node_err;
     return DMEMU_NEXT(unlink)(p->mapped) == 0 ? 0 : -errno;

@@ -6,6 +6,9 @@
  *   /dev/mapper, /dev/mapper/NAME     always ours: a missing NAME is ENOENT, never the host's
  *   /dev/dm-N                         always ours
  *   /dev/NAME                         ours when DIR/dev/NAME is a node symlink (a dmemu disk)
+ *   /dev/NAME, /dev/A/B[/...]         ours when DIR/dev/... is a real symlink whose chain ends
+ *                                     at a node of ours (LVM's /dev/VG/LV links): calls that
+ *                                     follow links reach the node, the others the link itself
  *   /proc/devices                     always ours
  *   DIR/dev/...                       the same as /dev/... (a program given DIR/dev as its
  *                                     device directory)
@@ -100,6 +103,17 @@ static int is_dot_name(const char *name) {
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
+/* Whether `rest` (a path after "/dev/") has no empty, "." or ".." component. */
+static int canonical_dev_path(const char *rest) {
+    for (const char *c = rest;;) {
+        const size_t len = strcspn(c, "/");
+        if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return 0;
+        if (!c[len]) return 1;
+        c += len + 1;
+    }
+}
+
 enum dmemu_rule dmemu_path_rule(const char *path, size_t *sys_key_len) {
     const char *rest;
     if (starts_with(path, "/dev/", &rest)) {
@@ -114,6 +128,9 @@ enum dmemu_rule dmemu_path_rule(const char *path, size_t *sys_key_len) {
             strspn(digits, "0123456789") == strlen(digits))
             return DMEMU_RULE_DM_NODE;
         if (*rest && !strchr(rest, '/') && !is_dot_name(rest)) return DMEMU_RULE_DEV_NAME;
+        /* /dev/A/B...: spelt canonically, and not /dev/block (the host's view of a devno). */
+        if (*rest && !starts_with(rest, "block/", &name) && canonical_dev_path(rest))
+            return DMEMU_RULE_DEV_LINK;
         return DMEMU_RULE_HOST;
     }
     if (strcmp(path, "/proc/devices") == 0) return DMEMU_RULE_PROC_DEVICES;
@@ -227,13 +244,97 @@ static int exists_in(const char *dir, const char *path, size_t len) {
     return n > 0 && n < (int)sizeof(buf) && DMEMU_NEXT(lstat)(buf, &st) == 0;
 }
 
+/* Removes "." and ".." components and repeated slashes from absolute `path`, in place ("/.."
+ * stays "/"). */
+static void normalize(char *path) {
+    char *out = path;
+    for (const char *in = path; *in;) {
+        while (*in == '/') ++in;
+        const size_t len = strcspn(in, "/");
+        if (len == 0) break;
+        if (len == 2 && in[0] == '.' && in[1] == '.') {
+            while (out > path && *--out != '/') {
+            }
+        } else if (!(len == 1 && in[0] == '.')) {
+            *out++ = '/';
+            memmove(out, in, len);
+            out += len;
+        }
+        in += len;
+    }
+    if (out == path) *out++ = '/';
+    *out = '\0';
+}
+
+/* Symlinks are followed this deep at most; the daemon's and LVM's chains are two long. */
+enum { kMaxLinkHops = 8 };
+
+/* Follows the chain of real symlinks that starts at /dev path `dev_path` in DIR (DIR/dev/VG/LV
+ * -> DIR/dev/mapper/VG-LV, a link LVM makes): 1 with out->node, node_err, link and resolved
+ * when the chain ends at a node of ours (a missing /dev/mapper node too: node_err -ENOENT),
+ * else 0. `dir_spelt`: the caller spelt the path with DIR in front (see resolved_from). */
+static int follow_chain(const char *dir, const char *dev_path, int dir_spelt,
+                        struct dmemu_path *out) {
+    char cur[PATH_MAX], target[PATH_MAX], file[PATH_MAX];
+    const size_t dir_len = strlen(dir);
+    if (strlen(dev_path) >= sizeof(cur)) return 0;
+    strcpy(cur, dev_path);
+    for (int hop = 0; hop < kMaxLinkHops; ++hop) {
+        if (snprintf(file, sizeof(file), "%s%s", dir, cur) >= (int)sizeof(file)) return 0;
+        const ssize_t n = DMEMU_NEXT(readlink)(file, target, sizeof(target) - 1);
+        if (n < 0) return 0;
+        target[n] = '\0';
+        int node_err = 0;
+        if (dmemu_parse_node(target, (size_t)n, &out->node) == 0) {
+            node_err = DMEMU_NEXT(lstat)(file, &out->link) == 0 ? 0 : -errno;
+        } else {
+            if (target[0] == '/') {
+                const char *rest = target;
+                if (strncmp(target, dir, dir_len) == 0 && strncmp(target + dir_len, "/dev/", 5) == 0)
+                    rest = target + dir_len;
+                if (strlen(rest) >= sizeof(cur)) return 0;
+                memmove(cur, rest, strlen(rest) + 1);
+            } else {
+                char *slash = strrchr(cur, '/');
+                const size_t keep = (size_t)(slash - cur) + 1;
+                if (keep + (size_t)n >= sizeof(cur)) return 0;
+                memcpy(cur + keep, target, (size_t)n + 1);
+            }
+            normalize(cur);
+            size_t key = 0;
+            switch (dmemu_path_rule(cur, &key)) {
+                case DMEMU_RULE_MAPPER_NODE:
+                case DMEMU_RULE_DM_NODE:
+                    if (snprintf(file, sizeof(file), "%s%s", dir, cur) >= (int)sizeof(file))
+                        return 0;
+                    node_err = dmemu_node_read(file, &out->node, &out->link);
+                    if (node_err == -EINVAL) return 0;
+                    break;
+                case DMEMU_RULE_DEV_NAME:
+                case DMEMU_RULE_DEV_LINK:
+                    continue; /* the next hop reads it; not a link: not ours */
+                default:
+                    return 0;
+            }
+        }
+        out->node_err = node_err;
+        out->via_link = hop > 0 || strcmp(cur, dev_path) != 0;
+        out->resolved_from = dir_spelt ? 0 : dir_len;
+        return snprintf(out->resolved, sizeof(out->resolved), "%s%s", dir, cur) <
+               (int)sizeof(out->resolved);
+    }
+    return 0;
+}
+
 enum dmemu_kind dmemu_classify_in(const char *dir, const char *path, struct dmemu_path *out) {
     const int saved = errno;
     /* DIR/dev/... is the same namespace seen from inside DIR: what a program told to use DIR/dev
      * as its device directory (DM_DEV_DIR, LVM's devices/dir) reaches. */
     const size_t dir_len = strlen(dir);
-    if (strncmp(path, dir, dir_len) == 0 && strncmp(path + dir_len, "/dev/", 5) == 0)
-        path += dir_len;
+    const int dir_spelt =
+        strncmp(path, dir, dir_len) == 0 && strncmp(path + dir_len, "/dev/", 5) == 0;
+    if (dir_spelt) path += dir_len;
+    out->via_link = 0;
     size_t key = 0;
     const enum dmemu_rule rule = dmemu_path_rule(path, &key);
     out->kind = DMEMU_HOST;
@@ -254,7 +355,12 @@ enum dmemu_kind dmemu_classify_in(const char *dir, const char *path, struct dmem
             break;
         case DMEMU_RULE_DEV_NAME:
             out->node_err = dmemu_node_read(out->mapped, &out->node, &out->link);
-            if (out->node_err == 0) out->kind = DMEMU_NODE;
+            if (out->node_err == 0 ||
+                (out->node_err == -EINVAL && follow_chain(dir, path, dir_spelt, out)))
+                out->kind = DMEMU_NODE;
+            break;
+        case DMEMU_RULE_DEV_LINK:
+            if (follow_chain(dir, path, dir_spelt, out)) out->kind = DMEMU_NODE;
             break;
         case DMEMU_RULE_SYS:
             if (exists_in(dir, path, key) || sys_is_ours(dir, path, key)) {
@@ -280,6 +386,7 @@ enum dmemu_kind dmemu_classify(const char *path, struct dmemu_path *out) {
         out->kind = DMEMU_HOST;
         out->in_mapper = 0;
         out->in_sys = 0;
+        out->via_link = 0;
         return DMEMU_HOST;
     }
     return dmemu_classify_in(dir, path, out);

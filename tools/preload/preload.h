@@ -74,7 +74,11 @@ enum dmemu_rule {
     DMEMU_RULE_MAPPER_NODE,  /* "/dev/mapper/NAME": always ours, missing is ENOENT */
     DMEMU_RULE_MAPPER_OTHER, /* "/dev/mapper/./x", "/dev/mapper/a/b": ours, mapped as a file */
     DMEMU_RULE_DM_NODE,      /* "/dev/dm-N": always ours */
-    DMEMU_RULE_DEV_NAME,     /* "/dev/NAME": ours when DIR/dev/NAME is a node symlink */
+    DMEMU_RULE_DEV_NAME,     /* "/dev/NAME": ours when DIR/dev/NAME is a node symlink, or a
+                                symlink whose chain ends at a node of ours */
+    DMEMU_RULE_DEV_LINK,     /* "/dev/A/B[/...]" (A neither mapper nor block): ours when
+                                DIR/dev/A/B... is a symlink whose chain ends at a node of ours
+                                (LVM's DIR/dev/VG/LV -> DIR/dev/mapper/VG-LV) */
     DMEMU_RULE_PROC_DEVICES, /* "/proc/devices" */
     DMEMU_RULE_SYS,          /* "/sys/dev/block/M:m[/...]", "/sys/block/KNAME[/...]": ours when
                                 the first `sys_key_len` bytes exist in DIR, when M is one of
@@ -91,19 +95,26 @@ struct dmemu_node {
 
 enum dmemu_kind {
     DMEMU_HOST, /* not ours: pass through */
-    DMEMU_NODE, /* a device node; `mapped` is its symlink in DIR, read into node/link */
+    DMEMU_NODE, /* a device node; `mapped` is its symlink in DIR, read into node/link; with
+                   via_link, `mapped` is a real symlink in DIR whose chain ends at the node */
     DMEMU_FILE, /* a directory or file served from `mapped` */
 };
 struct dmemu_path {
     enum dmemu_kind kind;
     int in_mapper; /* "/dev/mapper/NAME": libdm may mknod, unlink and rename it */
     int in_sys;    /* a /sys path of ours: writes have sysfs store semantics (sysfs.c) */
+    int via_link;  /* DMEMU_NODE reached through a real symlink at `mapped`: calls that do not
+                      follow links (lstat, readlink, unlink) act on that symlink */
     char mapped[PATH_MAX];
     /* DMEMU_NODE only: 0 with the node and the symlink's own lstat, or -ENOENT (-errno) when
      * the node does not exist. */
     int node_err;
     struct dmemu_node node;
     struct stat link;
+    /* via_link only: the node symlink in DIR the chain ends at; from resolved + resolved_from
+     * on, that path as the caller spelt the start (with or without DIR in front). */
+    char resolved[PATH_MAX];
+    size_t resolved_from;
 };
 /* Classifies `path` against DIR `dir` (existence checks with lstat in DIR); errno preserved. */
 enum dmemu_kind dmemu_classify_in(const char *dir, const char *path, struct dmemu_path *out);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -81,6 +82,11 @@ static int node_exists(const struct dmemu_path *p) { return p->node_err ? fail(-
  * for SELinux labels and ACLs), opendir ENOTDIR. */
 static int node_refuse(const struct dmemu_path *p, int err) {
     return fail(p->node_err ? -p->node_err : err);
+}
+/* readlink: a node is no link; a link of ours that leads to one is read as the link it is. */
+static ssize_t node_readlink(const struct dmemu_path *p, char *buf, size_t size) {
+    if (p->via_link) return DMEMU_NEXT(readlink)(p->mapped, buf, size);
+    return node_refuse(p, EINVAL);
 }
 static DIR *node_not_dir(const struct dmemu_path *p) {
     node_refuse(p, ENOTDIR);
@@ -235,9 +241,9 @@ static FILE *node_fopen(const struct dmemu_path *p, const char *mode) {
     X(ssize_t, llistxattr, (const char *path, char *list, size_t size), ;, AT_FDCWD, path,        \
       node_exists(&p_), DMEMU_NEXT(llistxattr)(P, list, size))                                    \
     X(ssize_t, readlink, (const char *path, char *buf, size_t size), ;, AT_FDCWD, path,           \
-      node_refuse(&p_, EINVAL), DMEMU_NEXT(readlink)(P, buf, size))                               \
+      node_readlink(&p_, buf, size), DMEMU_NEXT(readlink)(P, buf, size))                          \
     X(ssize_t, readlinkat, (int dirfd, const char *path, char *buf, size_t size), ;, dirfd, path, \
-      node_refuse(&p_, EINVAL), DMEMU_NEXT(readlinkat)(dirfd, P, buf, size))
+      node_readlink(&p_, buf, size), DMEMU_NEXT(readlinkat)(dirfd, P, buf, size))
 
 #define DMEMU_DEFINE_PATH_CALL(type, name, params, prologue, dirfd, path, on_node, next_call)     \
     DMEMU_EXPORT type name params {                                                               \
@@ -371,12 +377,14 @@ static char *realpath_at(const char *path, char *resolved) {
     struct stat st;
     if (classify_at(AT_FDCWD, path, &p) == DMEMU_HOST || !canonical_text(path))
         return DMEMU_NEXT(realpath)(path, resolved);
-    const int r = dmemu_stat_path(&p, &st, 1);
-    if (r || strlen(path) >= PATH_MAX) {
+    const int r = dmemu_stat_path(&p, &st, 0);
+    /* A link of ours resolves to the node its chain ends at. */
+    const char *real = p.kind == DMEMU_NODE && p.via_link ? p.resolved + p.resolved_from : path;
+    if (r || strlen(real) >= PATH_MAX) {
         fail(r ? -r : ENAMETOOLONG);
         return NULL;
     }
-    return resolved ? strcpy(resolved, path) : strdup(path);
+    return resolved ? strcpy(resolved, real) : strdup(real);
 }
 
 DMEMU_EXPORT char *realpath(const char *path, char *resolved) {
@@ -390,6 +398,22 @@ DMEMU_EXPORT ssize_t write(int fd, const void *buf, size_t count) {
     if (dmemu_sysfs_write(fd, buf, count, &written)) return written;
     return DMEMU_NEXT(write)(fd, buf, count);
 }
+
+/* LVM locks its memory while a device is suspended, so that paging cannot wait on the suspended
+ * device. dmemu's devices are served by a process the kernel never blocks on, and an ordinary
+ * user's RLIMIT_MEMLOCK refuses it (one "mlock failed" line per mapping): the calls succeed and
+ * lock nothing. */
+DMEMU_EXPORT int mlock(const void *addr, size_t len) {
+    return dmemu_dir() ? 0 : DMEMU_NEXT(mlock)(addr, len);
+}
+DMEMU_EXPORT int mlock2(const void *addr, size_t len, unsigned int flags) {
+    return dmemu_dir() ? 0 : DMEMU_NEXT(mlock2)(addr, len, flags);
+}
+DMEMU_EXPORT int munlock(const void *addr, size_t len) {
+    return dmemu_dir() ? 0 : DMEMU_NEXT(munlock)(addr, len);
+}
+DMEMU_EXPORT int mlockall(int flags) { return dmemu_dir() ? 0 : DMEMU_NEXT(mlockall)(flags); }
+DMEMU_EXPORT int munlockall(void) { return dmemu_dir() ? 0 : DMEMU_NEXT(munlockall)(); }
 
 DMEMU_EXPORT int ioctl(int fd, unsigned long request, ...) {
     va_list ap;
