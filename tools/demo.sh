@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main demo: installs what is missing, builds, starts a daemon in a temporary directory and
 # walks through the device-mapper lifecycle with dmemu-setup, as one would with dmsetup; then the
-# real dmsetup creates, swaps and removes a mirror under `dmemu exec`; then the UUID-collision
-# bug replayed on a virtual clock.
+# real dmsetup creates, swaps and removes a mirror under `dmemu exec`; the real LVM2 moves an
+# ext4 LV with pvmove; then the UUID-collision bug replayed on a virtual clock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -78,6 +78,33 @@ if [ -x /usr/sbin/dmsetup ]; then
   xr dmsetup table m
   xr dmsetup remove m
   xr dmsetup ls
+fi
+
+if [ -x /usr/sbin/lvm ] && [ -e "$dir/mnt/disks" ]; then
+  echo; echo "== the real LVM2 ($(/usr/sbin/lvm version | sed -n 's/^ *LVM version: *\([^ ]*\).*/\1/p')), unmodified, under 'dmemu exec': pvmove of an ext4 LV"
+  echo "(dmemu exec wrote $dir/etc/lvm/lvm.conf: PVs are named by their path in DIR/dev)"
+  for d in ram0 ram1 ram2; do "$setup" --dir "$dir" disk add "$d" --size 64M >/dev/null 2>&1 || true; done
+  lx() {
+    printf '\n$ dmemu exec DIR --'
+    for a in "$@"; do case $a in *' '*) printf " '%s'" "${a//$dir/DIR}" ;; *) printf ' %s' "${a//$dir/DIR}" ;; esac; done
+    echo; "$dmemu" exec "$dir" -- "$@" 2>&1 | sed "s|$dir|DIR|g" || true
+  }
+  D=$dir/dev
+  head -c 3145728 /dev/urandom > "$dir/data.set"
+  lx pvcreate -q "$D/ram0" "$D/ram1" "$D/ram2"
+  lx vgcreate -q vg "$D/ram0" "$D/ram1" "$D/ram2"
+  lx lvcreate -q -n lv -L 40M vg "$D/ram0"
+  lx mkfs.ext4 -q "$D/vg/lv"
+  lx debugfs -w -R "write $dir/data.set data" "$D/vg/lv"
+  before=$(sha256sum < "$dir/data.set" | cut -c1-16)
+  lx lvs -o lv_name,lv_size,devices vg
+  lx pvmove -i1 "$D/ram0" "$D/ram1"
+  lx lvs -o lv_name,lv_size,devices vg
+  lx e2fsck -fn "$D/vg/lv"
+  "$dmemu" exec "$dir" -- debugfs -R "dump data $dir/data.back" "$D/vg/lv" >/dev/null 2>&1 || true
+  after=$(sha256sum < "$dir/data.back" 2>/dev/null | cut -c1-16)
+  echo; echo "data set in the filesystem: sha256 $before... before pvmove, ${after:-missing}... after"
+  lx vgremove -q -f vg
 fi
 
 echo; echo "== the UUID-collision bug, replayed on a virtual clock (fixtures/scenarios/pvmove-swap.scn)"

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages dmemu needs to build, test and run. Idempotent and quiet when
 # everything is already there; uses sudo when not root. dmsetup is the real one (libdevmapper
 # 1.02.185) that runs under `dmemu exec`; busybox gives the oracle guest's own applets (dd, ls)
-# for replaying its golden cases.
+# for replaying its golden cases; lvm2 (2.03.16) is the real LVM the real-tools suite drives
+# (pvmove, lvconvert), with fio and e2fsprogs' debugfs checking the data.
 set -euo pipefail
 
 packages=(
@@ -12,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   fio e2fsprogs util-linux
-  dmsetup busybox
+  dmsetup busybox lvm2
 )
 
 missing=()

@@ -47,6 +47,7 @@ if [ "$(id -u)" -eq 0 ]; then
   cp "$root/normal/tools/preload/libdmemu-preload.so" "$unpriv_tmp/preload/"
   [ -d ../shared/oracle ] && cp -r ../shared/oracle "$unpriv_tmp/data/oracle"
   cp -r fixtures/oracle "$unpriv_tmp/data/fixtures-oracle"
+  cp -r fixtures/lvm "$unpriv_tmp/data/fixtures-lvm"
   cp -r tests/ulog/oracle "$unpriv_tmp/data/ulog-oracle"
   cp tests/realtools/oracle_lib.sh "$unpriv_tmp/data/"
   chown -R dmemu-ci: "$unpriv_tmp"
@@ -55,11 +56,12 @@ if [ "$(id -u)" -eq 0 ]; then
     DMEMU_BIN="$unpriv_tmp/dmemu" DMEMU_SETUP_BIN="$unpriv_tmp/dmemu-setup"
     DMEMU_ULOGD_BIN="$unpriv_tmp/dmemu-ulogd" DMEMU_ORACLE_DIR="$unpriv_tmp/data/oracle/golden"
     DMEMU_FIXTURES_CASES_DIR="$unpriv_tmp/data/fixtures-oracle/cases"
+    DMEMU_FIXTURES_LVM_DIR="$unpriv_tmp/data/fixtures-lvm"
     DMEMU_ULOG_ORACLE_DIR="$unpriv_tmp/data/ulog-oracle" DMEMU_ORACLE_LIB="$unpriv_tmp/data/oracle_lib.sh")
   unpriv_rc=0
   runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/frontend_tests" --gtest_brief=1 || unpriv_rc=$?
   [ "$unpriv_rc" -eq 0 ] || { echo "FUSE suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
-  echo "== real tools (dmsetup under dmemu exec) as an unprivileged user (dmemu-ci) =="
+  echo "== real tools (dmsetup, LVM2 under dmemu exec) as an unprivileged user (dmemu-ci) =="
   runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/realtools_tests" --gtest_brief=1 || unpriv_rc=$?
   rm -rf --one-file-system "$unpriv_tmp" 2>/dev/null || true
   [ "$unpriv_rc" -eq 0 ] || { echo "real-tools suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }

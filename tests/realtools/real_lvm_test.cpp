@@ -94,6 +94,14 @@ protected:
         EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
         EXPECT_EQ(r.out, "same\n") << r.err;
     }
+    // make_vg(), then LV vg/lv of `size` on ram0 holding ext4 with data set `seed` (its path).
+    std::string lv_with_ext4_data(std::uint64_t seed, std::size_t bytes, const std::string& size) {
+        make_vg();
+        const std::string data = data_set(seed, bytes);
+        lvm_ok("lvcreate -q -n lv -L " + size + " vg $D/ram0");
+        ext4_with_data("$D/vg/lv", data);
+        return data;
+    }
     std::string devices_of(const std::string& lv) {
         return lvm_out("lvs --noheadings -o devices " + lv + " | tr -d ' '");
     }
@@ -145,11 +153,19 @@ TEST_F(RealLvm, PvmoveMovesAnExt4LvWithItsData) {
     EXPECT_EQ(lvm_out("ls /sys/block/dm-0/holders"), "dm-1\n");
 }
 
+// LVM opens a device it is about to write a label on with O_EXCL: the kernel refuses that
+// exclusive open while a table holds the device (bd_prepare_to_claim), and LVM says why.
+TEST_F(RealLvm, PvcreateOnADiskATableHoldsIsRefused) {
+    make_vg();  // pv3 is a table over ram2
+    const ProgramResult r = lvm("pvcreate -y -ff $D/ram2");
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+    EXPECT_NE(r.err.find("Can't open " + dir_.string() + "/dev/ram2 exclusively.  Mounted filesystem?"),
+              std::string::npos)
+        << r.err;
+}
+
 TEST_F(RealLvm, BackgroundPvmoveIsPolledToTheEnd) {
-    make_vg();
-    const std::string data = data_set(2, 2 << 20);
-    lvm_ok("lvcreate -q -n lv -L 40M vg $D/ram0");
-    ext4_with_data("$D/vg/lv", data);
+    const std::string data = lv_with_ext4_data(2, 2 << 20, "40M");
     // A slow destination, so that the copy is seen under way.
     ASSERT_EQ(setup({"fault", "add", "ram1", "latency", "ms=100", "op=write"}).exit_code, 0);
     lvm_ok("pvmove -b -i1 $D/ram0 $D/ram1");
@@ -178,10 +194,7 @@ TEST_F(RealLvm, PvmoveOfOneLvLeavesTheOthers) {
 }
 
 TEST_F(RealLvm, AbortHalfWayLeavesTheLvOnItsSource) {
-    make_vg();
-    const std::string data = data_set(5, 3 << 20);
-    lvm_ok("lvcreate -q -n lv -L 40M vg $D/ram0");
-    ext4_with_data("$D/vg/lv", data);
+    const std::string data = lv_with_ext4_data(5, 3 << 20, "40M");
     ASSERT_EQ(setup({"fault", "add", "ram1", "latency", "ms=200", "op=write"}).exit_code, 0);
     lvm_ok("pvmove -b -i1 $D/ram0 $D/ram1");
     // Half way: a poll that sees the copy started and not done, then --abort.
@@ -252,10 +265,7 @@ TEST_F(RealLvm, MirrorLvLifecycle) {
 }
 
 TEST_F(RealLvm, PvmoveOntoADiskThatFailsWritesIsLvmsErrorAndTheSourceStays) {
-    make_vg();
-    const std::string data = data_set(7, 2 << 20);
-    lvm_ok("lvcreate -q -n lv -L 24M vg $D/ram0");
-    ext4_with_data("$D/vg/lv", data);
+    const std::string data = lv_with_ext4_data(7, 2 << 20, "24M");
     ASSERT_EQ(setup({"fault", "add", "ram1", "eio", "op=write"}).exit_code, 0);
     const ProgramResult r = lvm("pvmove -i0 $D/ram0 $D/ram1");
     EXPECT_EQ(r.exit_code, 5) << r.out << r.err;

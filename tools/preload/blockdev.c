@@ -57,20 +57,13 @@ static int parse_devno(const char *name, struct dmemu_node *node) {
     return n > 0 && n < (int)sizeof(text) && dmemu_parse_node(text, (size_t)n, node) == 0;
 }
 
-int dmemu_block_of(dev_t st_dev, ino_t st_ino, struct dmemu_node *node) {
-    dev_t mount_dev;
-    if (!dmemu_dir() || !fuse_dev(&mount_dev) || st_dev != mount_dev) return 0;
-    const int saved = errno;
-    char path[PATH_MAX];
-    int found = 0;
-    const int dfd = dmemu_dir_path(path, "/dev/block") == 0
-                        ? DMEMU_NEXT(open)(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                        : -1;
-    /* getdents64 rather than opendir: no malloc, and usable before main. */
+/* Calls fn(name, ctx) for each entry of directory fd `dfd` but "." and "..", until fn returns
+ * nonzero; that value, or 0. getdents64 rather than opendir: no malloc, and usable before main. */
+static int each_entry(int dfd, int (*fn)(int dfd, const char *name, void *ctx), void *ctx) {
     char buf[4096] __attribute__((aligned(8)));
     long n;
-    while (dfd >= 0 && !found && (n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
-        for (long off = 0; off < n && !found;) {
+    while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+        for (long off = 0; off < n;) {
             const struct {
                 uint64_t ino;
                 int64_t off;
@@ -78,13 +71,39 @@ int dmemu_block_of(dev_t st_dev, ino_t st_ino, struct dmemu_node *node) {
                 unsigned char type;
                 char name[];
             } *d = (const void *)(buf + off);
-            struct stat st;
             off += d->reclen;
-            if (d->name[0] == '.' || !parse_devno(d->name, node)) continue;
-            found = DMEMU_NEXT(fstatat)(dfd, d->name, &st, 0) == 0 && st.st_dev == st_dev &&
-                    st.st_ino == st_ino;
+            if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2]))) continue;
+            const int r = fn(dfd, d->name, ctx);
+            if (r) return r;
         }
     }
+    return 0;
+}
+
+struct file_query {
+    dev_t st_dev;
+    ino_t st_ino;
+    struct dmemu_node *node;
+};
+
+/* An entry "MAJ:MIN" of DIR/dev/block whose file is the one asked for. */
+static int is_the_file(int dfd, const char *name, void *ctx) {
+    struct file_query *q = ctx;
+    struct stat st;
+    return parse_devno(name, q->node) && DMEMU_NEXT(fstatat)(dfd, name, &st, 0) == 0 &&
+           st.st_dev == q->st_dev && st.st_ino == q->st_ino;
+}
+
+int dmemu_block_of(dev_t st_dev, ino_t st_ino, struct dmemu_node *node) {
+    dev_t mount_dev;
+    if (!dmemu_dir() || !fuse_dev(&mount_dev) || st_dev != mount_dev) return 0;
+    const int saved = errno;
+    char path[PATH_MAX];
+    const int dfd = dmemu_dir_path(path, "/dev/block") == 0
+                        ? DMEMU_NEXT(open)(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                        : -1;
+    struct file_query q = {st_dev, st_ino, node};
+    const int found = dfd >= 0 && each_entry(dfd, is_the_file, &q);
     if (dfd >= 0) close(dfd);
     errno = saved;
     return found;
@@ -99,6 +118,11 @@ int dmemu_block_fd(int fd, struct dmemu_node *node) {
     return ours;
 }
 
+static int any_entry(int dfd, const char *name, void *ctx) {
+    (void)dfd, (void)name, (void)ctx;
+    return 1;
+}
+
 /* Whether DIR/sys/dev/block/MAJ:MIN/holders has an entry: a table holds the device. */
 static int has_holders(const struct dmemu_node *node) {
     char rest[96], path[PATH_MAX];
@@ -106,16 +130,7 @@ static int has_holders(const struct dmemu_node *node) {
     if (dmemu_dir_path(path, rest)) return 0;
     const int dfd = DMEMU_NEXT(open)(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return 0;
-    char buf[1024] __attribute__((aligned(8)));
-    int found = 0;
-    long n;
-    while (!found && (n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
-        for (long off = 0; off < n && !found;) {
-            const char *name = buf + off + 19; /* d_ino 8, d_off 8, d_reclen 2, d_type 1 */
-            off += *(const unsigned short *)(buf + off + 16);
-            found = !(name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])));
-        }
-    }
+    const int found = each_entry(dfd, any_entry, NULL);
     close(dfd);
     return found;
 }

@@ -12,7 +12,7 @@
  *               round trip (emu/ioctl/ioctl_wire.h)
  *   blockdev.c  block nodes: recognising a block fd, opening the FUSE file, block ioctls
  *   sysfs.c     sysfs attribute writes: a write replaces the value, read_ahead_kb keeps pages
- *   wrappers.c  the exported interposers, nothing else
+ *   wrappers.c  the exported interposers (paths, fds, ioctl, write, realpath, mlock*), nothing else
  *
  * Rules every file keeps: no threads, no malloc (static and stack buffers; only realpath(p, NULL)
  * returns a strdup, as its contract says), errno of a call we do not handle is exactly what
@@ -21,9 +21,9 @@
  *
  * Limits: a relative path is never ours (`cd /dev/mapper; stat lin`, or fstatat on a dirfd of
  * /dev/mapper, sees the host or DIR's symlinks); readdir of /dev/mapper reports DT_LNK for the
- * nodes (ls -l and libdevmapper stat them by full path, which is right); O_EXCL's exclusive
- * open of a block device is not modelled; statically linked and setuid programs ignore
- * LD_PRELOAD and see the host.
+ * nodes (ls -l and libdevmapper stat them by full path, which is right); an exclusive open
+ * (O_EXCL) is refused only while a table holds the device, two exclusive openers are not told
+ * apart; statically linked and setuid programs ignore LD_PRELOAD and see the host.
  *
  * This header comes first in every .c file: it undoes _FILE_OFFSET_BITS=64 (meson's default),
  * which would otherwise rename our `stat` into `stat64` and leave `stat` uninterposed, and
