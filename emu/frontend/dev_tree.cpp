@@ -94,6 +94,9 @@ struct DevTree::State {
         put_file(q / "physical_block_size", fmt::format("{}\n", pbs));
         put_file(q / "minimum_io_size", fmt::format("{}\n", std::max(pbs, io_min)));
         put_file(q / "optimal_io_size", fmt::format("{}\n", dev.io_opt_bytes()));
+        // 0 says "no discard" (what BLKDISCARD checks first); dmemu's discards have no size
+        // limit, shown as the largest whole-sector value of the kernel's 32-bit sector count.
+        put_file(q / "discard_max_bytes", dev.supports_discard() ? "4294966784\n" : "0\n");
         put_link(q / "read_ahead_kb", "../bdi/read_ahead_kb");
     }
 

@@ -17,7 +17,7 @@
 //   DIR/proc/mounts            one line: sysfs mounted at DIR/sys (LVM2's global/proc is DIR/proc)
 //   DIR/proc/self              symlink to the real /proc/self
 //   DIR/sys/block/KNAME/       (from the same moment) dev, size, ro, removable, bdi/read_ahead_kb,
-//                              queue/{logical,physical}_block_size, queue/{minimum,optimal}_io_size,
+//                              queue/{logical,physical}_block_size, queue/{minimum,optimal}_io_size, queue/discard_max_bytes,
 //                              holders/, slaves/ (the devices of the live and the inactive table),
 //                              and dm/{name,uuid,suspended} for dm devices
 //   DIR/sys/dev/block/MAJ:MIN  symlink to ../../block/KNAME

@@ -50,6 +50,27 @@ TEST_F(RealDmsetupUse, Ext4OnALinearNodeChecksClean) {
     EXPECT_EQ(r.out, "block special file fe:0\nblock special file fe:0\n33554432\n");
 }
 
+// BLKDISCARD (util-linux's blkdiscard) is a discard bio through the table: the range of a RAM
+// disk under a linear device reads back as zeros; the error target takes discards and fails
+// them (dm-target.c: "Return error for discards instead of -EOPNOTSUPP").
+TEST_F(RealDmsetupUse, BlkdiscardGoesThroughTheTable) {
+    const auto r = exec_shell(
+        "set -e; dmsetup create l --table '0 65536 linear /dev/ram0 2048'; "
+        "tr '\\0' '\\252' < /dev/zero | dd of=/dev/mapper/l bs=1M count=3 iflag=fullblock oflag=direct status=none; "
+        "blkdiscard -o 1048576 -l 1048576 /dev/mapper/l; "
+        "dd if=/dev/mapper/l bs=1M count=3 iflag=direct status=none | od -An -tx1 -v | sort | uniq -c; "
+        "od -An -tx1 -j $((2048 * 512 + 1048576)) -N 4 /dev/ram0; "
+        "dmsetup create e --table '0 2048 error'; blkdiscard -f /dev/mapper/e || echo \"exit $?\"");
+    EXPECT_EQ(r.out,
+              "  65536  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+              " 131072  aa aa aa aa aa aa aa aa aa aa aa aa aa aa aa aa\n"
+              " 00 00 00 00\nexit 1\n")
+        << r.err;
+    EXPECT_NE(r.err.find("blkdiscard: /dev/mapper/e: BLKDISCARD ioctl failed: Input/output error\n"),
+              std::string::npos)
+        << r.err;
+}
+
 TEST_F(RealDmsetupUse, WaitReturnsOnlyAfterTheNextEvent) {
     // `dmsetup wait` blocks in DM_DEV_WAIT until the event counter moves; a rename raises it.
     const auto r = exec_shell(

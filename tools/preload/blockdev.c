@@ -15,7 +15,9 @@
  *   BLKGETSIZE64 (u64 bytes)  BLKGETSIZE (ulong sectors)  BLKSSZGET (int)  BLKBSZGET (int 4096)
  *   BLKPBSZGET, BLKIOMIN, BLKIOOPT, BLKDISCARDZEROES (uint, the last 0)  BLKALIGNOFF (int 0)
  *   BLKROGET (int)  BLKRAGET/BLKFRAGET (long sectors)  BLKRASET/BLKFRASET (by value, sectors)
- *   BLKFLSBUF (fsync)  BLKZEROOUT (u64 {start, len} bytes)  BLKDISCARD (EOPNOTSUPP)
+ *   BLKFLSBUF (fsync)  BLKZEROOUT (u64 {start, len} bytes: zeros written through the table)
+ *   BLKDISCARD (u64 {start, len}: a hole punched in the FUSE file, a discard bio through the
+ *   table; EOPNOTSUPP when queue/discard_max_bytes is 0)
  * Any other ioctl goes to libc (on the file: usually ENOTTY).
  */
 #include "tools/preload/preload.h" /* first: it sets the feature macros the rest see */
@@ -204,6 +206,26 @@ static int zero_out(int fd, const struct dmemu_node *node, const uint64_t range[
     return 0;
 }
 
+/* BLKDISCARD: blk_ioctl_discard's checks in its order, then a hole punched in the FUSE file,
+ * which the daemon turns into a discard bio through the table (blkdev_fallocate). */
+static int discard(int fd, const struct dmemu_node *node, const uint64_t *range) {
+    unsigned long long max_bytes, sectors;
+    if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) return -EBADF;
+    /* (no attribute: a daemon that does not say, so no discard either) */
+    if (sys_read(node, "queue/discard_max_bytes", &max_bytes) != 0 || max_bytes == 0)
+        return -EOPNOTSUPP;
+    int r;
+    if (!range) return -EFAULT;
+    const uint64_t start = range[0], len = range[1];
+    if (start % kSectorBytes || len % kSectorBytes) return -EINVAL;
+    if ((r = sys_read(node, "size", &sectors))) return r;
+    if (start + len < start || start + len > sectors * kSectorBytes) return -EINVAL;
+    if (len == 0) return 0;
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)start, (off_t)len) == 0
+               ? 0
+               : -errno;
+}
+
 int dmemu_block_ioctl_known(unsigned long request) {
     /* clang-format off */
     switch (request) {
@@ -229,6 +251,7 @@ int dmemu_block_ioctl_known(unsigned long request) {
     } while (0)
 
 int dmemu_block_ioctl(int fd, const struct dmemu_node *node, unsigned long request, void *arg) {
+    /* BLKDISCARD checks the mode and the queue before it reads its argument. */
     const int needs_arg = request != BLKRASET && request != BLKFRASET && request != BLKFLSBUF &&
                           request != BLKDISCARD;
     if (needs_arg && !arg) return -EFAULT;
@@ -270,7 +293,7 @@ int dmemu_block_ioctl(int fd, const struct dmemu_node *node, unsigned long reque
         case BLKZEROOUT:
             return zero_out(fd, node, (const uint64_t *)arg);
         case BLKDISCARD:
-            return -EOPNOTSUPP;
+            return discard(fd, node, (const uint64_t *)arg);
         default:
             return -ENOTTY;
     }
