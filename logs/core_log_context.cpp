@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "logs/core_log_context.hpp"
 
-#include "emu/core/target_args.hpp"
+#include "emu/util/kernel_scan.hpp"
 #include "emu/util/kernel_log.hpp"
 
 #include <bit>
@@ -31,7 +31,7 @@ std::optional<LogArgs> parse_log_args(emu::TargetContext& ti, const std::vector<
         }
     }
     // _check_region_size: a power of two, at least 2 sectors, no larger than the target.
-    const auto size = emu::parse_uint(args[0]);
+    const auto size = emu::kernel_scan_u(args[0]);
     if (!size || *size < 2 || *size > ti.len || !std::has_single_bit(*size)) {
         klog.warn(kPrefix, "invalid region size {}", args[0]);
         return std::nullopt;

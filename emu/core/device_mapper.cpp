@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/core/device_mapper.hpp"
 
-#include "emu/core/target_args.hpp"
+#include "emu/util/kernel_scan.hpp"
 #include "emu/faults/faulty_disk.hpp"
 #include "emu/io/file_disk.hpp"
 #include "emu/io/io_worker.hpp"
@@ -261,7 +261,7 @@ std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(DevT owner, std::string_
             if (dir == "/dev/mapper/") {
                 if (auto md = find_mapped(last)) devt = md->devt();
             } else if (last.rfind("dm-", 0) == 0) {
-                if (auto n = parse_ull(last.substr(3)))
+                if (auto n = kernel_scan_ull(last.substr(3)))
                     for (const auto& [name, md] : by_name_)
                         if (md->devt().minor == *n) devt = md->devt();
             }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/core/table_spec.hpp"
 
-#include "emu/core/target_args.hpp"
-
 #include <cctype>
+#include <cstdint>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -23,6 +23,22 @@ std::string_view next_word(std::string_view& s) {
     return w;
 }
 
+// One word as glibc's sscanf "%llu" reads it in libdm's _parse_line: optional white space, an
+// optional sign ('-' negates modulo 2^64, as strtoull does), at least one digit, and here
+// nothing after it. (The kernel's own rules, with no sign, are emu/util/kernel_scan.hpp's.)
+std::optional<std::uint64_t> scanf_ull(std::string_view word) {
+    std::size_t i = 0;
+    while (i < word.size() && is_space(word[i])) ++i;
+    bool negative = false;
+    if (i < word.size() && (word[i] == '-' || word[i] == '+')) negative = word[i++] == '-';
+    const std::size_t first_digit = i;
+    std::uint64_t v = 0;
+    while (i < word.size() && std::isdigit(static_cast<unsigned char>(word[i])))
+        v = v * 10 + static_cast<std::uint64_t>(word[i++] - '0');
+    if (i == first_digit || i != word.size()) return std::nullopt;
+    return negative ? 0 - v : v;
+}
+
 }  // namespace
 
 std::optional<std::vector<TargetSpec>> parse_table_text(std::string_view text, std::string_view where,
@@ -40,8 +56,8 @@ std::optional<std::vector<TargetSpec>> parse_table_text(std::string_view text, s
         line.remove_prefix(i);
         if (line.empty() || line.front() == '#') continue;
         std::string_view rest = line;
-        const auto start = parse_ull(next_word(rest));
-        const auto length = parse_ull(next_word(rest));
+        const auto start = scanf_ull(next_word(rest));
+        const auto length = scanf_ull(next_word(rest));
         const std::string_view type = next_word(rest);
         if (!start || !length || type.empty()) {
             *error = fmt::format("Invalid format on line {} of table {}", line_no, where);

@@ -30,7 +30,6 @@
 #include <cerrno>
 #include <map>
 
-#include "emu/core/target_args.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/util/kernel_scan.hpp"
 #include "emu/util/kernel_log.hpp"
@@ -240,7 +239,7 @@ asio::awaitable<TargetCtrResult> dust_ctr(TargetContext& ti, std::vector<std::st
         ti.error = "Invalid argument count";
         co_return TargetCtrResult::fail(-EINVAL);
     }
-    const auto blksz = kstrtouint(argv[2]);
+    const auto blksz = kernel_kstrtouint(argv[2]);
     if (!blksz || *blksz == 0) {
         ti.error = "Invalid block size parameter";
         co_return TargetCtrResult::fail(-EINVAL);

@@ -3,7 +3,6 @@
 //
 // Table:  <dev> <offset>
 // TABLE status: "<major:minor> <offset>"     INFO status: empty
-#include "emu/core/target_args.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/util/kernel_scan.hpp"
 

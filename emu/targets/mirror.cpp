@@ -15,7 +15,6 @@
 // work; kcopyd's region copies are coroutines of their own (recover), one at a time. A write
 // marks its region in the log and waits for the log flush before it reaches the legs; writes to
 // a region not yet in sync go to the default leg only and the resync copies them later.
-#include "emu/core/target_args.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/targets/mirror_io.hpp"
 #include "emu/targets/mirror_region_hash.hpp"
@@ -567,7 +566,7 @@ asio::awaitable<TargetCtrResult> mirror_ctr(TargetContext& ti, std::vector<std::
         return TargetCtrResult::fail(err);
     };
     if (argv.size() < 2) co_return fail("Insufficient mirror log arguments");
-    const auto param_count = parse_uint(argv[1]);
+    const auto param_count = kernel_scan_u(argv[1]);
     if (!param_count) co_return fail("Invalid mirror log argument count");
     const unsigned args_used = 2u + *param_count;  // unsigned, as the kernel's
     if (argv.size() < args_used) co_return fail("Insufficient mirror log arguments");
@@ -590,7 +589,7 @@ asio::awaitable<TargetCtrResult> mirror_ctr(TargetContext& ti, std::vector<std::
     std::size_t pos = args_used;
     auto remaining = [&] { return argv.size() > pos ? argv.size() - pos : 0; };
     std::optional<unsigned> nr;
-    if (remaining() != 0) nr = parse_uint(argv[pos]);
+    if (remaining() != 0) nr = kernel_scan_u(argv[pos]);
     if (!nr || *nr < 2 || *nr > kMaxNrMirrors) {
         why = "Invalid number of mirrors";
     } else {
@@ -613,7 +612,7 @@ asio::awaitable<TargetCtrResult> mirror_ctr(TargetContext& ti, std::vector<std::
         cfg.mirrors.push_back(Mirror{std::move(dev), *offset});
     }
     if (why == nullptr && remaining() != 0) {
-        const auto nfeat = parse_uint(argv[pos]);
+        const auto nfeat = kernel_scan_u(argv[pos]);
         if (!nfeat) {
             why = "Invalid number of features";
         } else {

@@ -6,7 +6,6 @@
 // INFO status:  "<#stripes> <dev>... 1 <A|D per stripe>" e.g. "2 8:16 8:32 1 AA"
 // A stripe shows D once an I/O to it has failed; errors raise a table event while a stripe's
 // error count is below 15 (stripe_end_io), as the kernel's dm_stripe trigger_event does.
-#include "emu/core/target_args.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/util/kernel_scan.hpp"
 
@@ -94,9 +93,9 @@ asio::awaitable<TargetCtrResult> stripe_ctr(TargetContext& ti, std::vector<std::
         return TargetCtrResult::fail(err);
     };
     if (argv.size() < 2) co_return fail("Not enough arguments");
-    const auto stripes = kstrtouint(argv[0]);
+    const auto stripes = kernel_kstrtouint(argv[0]);
     if (!stripes || *stripes == 0) co_return fail("Invalid stripe count");
-    const auto chunk = kstrtouint(argv[1]);
+    const auto chunk = kernel_kstrtouint(argv[1]);
     if (!chunk || *chunk == 0) co_return fail("Invalid chunk_size");
     if (ti.len % *stripes != 0) co_return fail("Target length not divisible by number of stripes");
     const Sector width = ti.len / *stripes;

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The kernel's unsigned sscanf conversions and dm_read_arg, for whole table words: what a
-// target's constructor reads with sscanf (linear, striped and mirror offsets, flakey, delay and
-// dust arguments) and dm_get_device's "%u:%u".
+// The kernel's number parsing, for whole table words, in one place: every target's and dirty
+// log's constructor reads its numbers through these, never with sscanf, stoul or their own loops.
 //
-// lib/vsprintf.c vsscanf with "%u%c" / "%llu%c" == 1: optional leading white space, then at least
-// one decimal digit; no sign is accepted for an unsigned conversion ("-1" and "+1" fail); the
-// value wraps modulo 2^64 (simple_strntoull does not stop on overflow) and "%u" keeps the low 32
-// bits, so "4294967296" reads as 0 (the t32/t33 captures show both). dm_read_arg
+// kernel_scan_ull / kernel_scan_u are lib/vsprintf.c vsscanf with "%llu%c" / "%u%c" == 1: what
+// linear, striped, mirror (offsets, mirror and log argument counts, feature count), dm-log's
+// region size, flakey, delay and dust read. Optional leading white space, then at least one
+// decimal digit; no sign is accepted for an unsigned conversion ("-1" and "+1" fail); the value
+// wraps modulo 2^64 (simple_strntoull does not stop on overflow) and "%u" keeps the low 32 bits,
+// so "4294967296" reads as 0 (the t32/t33 captures show both). dm_read_arg
 // (drivers/md/dm-table.c validate_next_arg) reads its number with the same "%u%c".
 //
-// Why not emu/core/target_args.hpp: its parse_ull accepts a sign (glibc's sscanf does, and
-// dmsetup reads a table line's start and length with it) and ArgSet::read uses
-// kstrtouint, which rejects "4294967296" where the kernel reads 0 ("Total (up + down) interval
-// is zero" in t32, delay "1:0 0 0" in t33).
+// kernel_kstrtouint is lib/kstrtox.c kstrtouint(s, 10, &v): what striped (stripes, chunk size)
+// and dust (block size) read. Different rules: one leading '+' is accepted, no white space, one
+// trailing newline, and overflow fails (-ERANGE) instead of wrapping.
+//
+// dmsetup's own parsing of a table line's start and length is glibc's sscanf, which accepts a
+// sign: that is userspace's, in emu/core/table_spec.cpp, not here.
 #pragma once
 
 #include <cctype>
@@ -41,6 +44,20 @@ inline std::optional<std::uint32_t> kernel_scan_u(std::string_view word) {
     const auto v = kernel_scan_ull(word);
     if (!v) return std::nullopt;
     return static_cast<std::uint32_t>(*v);
+}
+
+// kstrtouint(word, 10, &v) == 0.
+inline std::optional<std::uint32_t> kernel_kstrtouint(std::string_view word) {
+    if (!word.empty() && word.front() == '+') word.remove_prefix(1);
+    if (!word.empty() && word.back() == '\n') word.remove_suffix(1);
+    if (word.empty()) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : word) {
+        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        if (v > 0xffffffffu) return std::nullopt;
+    }
+    return static_cast<std::uint32_t>(v);
 }
 
 // The kernel's struct dm_arg_set with dm_shift_arg and dm_read_arg / dm_read_arg_group.
