@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Data buffers for reads and writes in flight, recycled: a fresh 1 MiB allocation is a fresh
 // mmap whose every page faults on first touch, which cost more than the copy itself (docs/
-// fuse.md, "Performance"). Capacities are a power of two from 4 KiB to 1 MiB plus 4 KiB of
+// performance.md). Capacities are a power of two from 4 KiB to 1 MiB plus 4 KiB of
 // headroom, so that one FUSE request (1 MiB of data after its header) fits the largest class.
 // Each class keeps at most kKeepPerClass idle buffers (a bound of 32 MiB; in practice as many
 // buffers as requests were in flight at once: 16 MiB for 16 requests of 1 MiB).

@@ -3,7 +3,7 @@
 // queued requests (non-blocking) and processes each one right there, so a request reaches the
 // DeviceMapper with no thread hand-off and its answer leaves from the loop when its work
 // completes. (A pool of libfuse worker threads that posted every request to the loop spent most
-// of its time waking threads: docs/fuse.md, "Performance".)
+// of its time waking threads: docs/performance.md.)
 //
 // Each request is read into a pooled buffer; a large write keeps that buffer as its data (no
 // copy), and the next request is read into a fresh one.

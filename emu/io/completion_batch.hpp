@@ -4,7 +4,7 @@
 // complete_later() posts a Bio's done() to the loop. Asio's scheduler polls the reactor once
 // between a handler and what it posted, so under the FUSE front end every write paid one
 // epoll_wait(0) between its pwrite and its answer: a fourth system call where libfuse's own
-// passthrough_ll makes three (docs/fuse.md, "Performance").
+// passthrough_ll makes three (docs/performance.md).
 //
 // While a CompletionBatch is open on the loop thread, complete_later() and the Table's split
 // parent queue their callbacks here instead, and the batch's owner runs them with run() once

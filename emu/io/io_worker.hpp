@@ -8,7 +8,7 @@
 //
 // Why: the FUSE front end serves on the loop, so a 1 MiB write cost the loop two copies in a
 // row (out of /dev/fuse, then into the file); with the second on this thread the loop reads the
-// next request meanwhile (docs/fuse.md, "Performance"). The thread touches no emulator state:
+// next request meanwhile (docs/performance.md). The thread touches no emulator state:
 // only the file descriptor and the Bio's buffer, which its submitter keeps until done().
 //
 // Threads: post() from the loop; destruction (which runs what is queued, then joins) once no

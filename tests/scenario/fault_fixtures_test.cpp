@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The fault fixtures (fixtures/scenarios/faults/, fixtures/README.md): each passes with (uuid,
-// luid) for seeds 1 to 3. And the sweep the fault-injection issue asks for: 200 seeds of the
+// luid) for seeds 1 to 3. And the sweep the fault-injection issue asks for: 1,000 seeds of the
 // pvmove swap under a mixed fault plan (transport drops, duplicates and delays, a log-server
 // crash, latency on a disk) with no failed expectation, through `dmemu sweep`'s own code; its
 // fault matrix is printed into the test log.
@@ -29,6 +29,7 @@ const std::vector<FaultFixture>& fault_fixtures() {
         {"faults/swap-crash-at-mark-region.scn", ""},
         {"faults/swap-under-faults.scn", "faults/drops-and-duplicates.plan"},
         {"faults/power-cut-during-resync.scn", ""},
+        {"faults/late-postsuspend.scn", ""},
     };
     return all;
 }
