@@ -17,6 +17,7 @@
 #include "emu/util/rng.hpp"
 #include "emu/frontend/dev_tree.hpp"
 #include "tools/dmemu/ioctl_trace.hpp"
+#include "transfer/carriers/netlink_connector_server.hpp"
 #include "tools/dmemu/control_server.hpp"
 #include "tools/dmemu/ioctl_server.hpp"
 #include "transfer/carriers/seqpacket_client.hpp"
@@ -37,8 +38,19 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     emu::TargetRegistry targets;
     emu::register_builtin_targets(targets);
     // Declared before the DeviceMapper: tables' DTRs consult the log server during its shutdown.
-    transfer::SeqpacketClient ulog_carrier(ctx, opts.ulogd_socket, transfer::Side::kernel);
-    transfer::KernelEndpoint ulog_endpoint(clock, klog, ulog_carrier,
+    // The userspace-log messages go to dmemu-ulogd's socket, or (--netlink) out of the kernel's
+    // netlink connector to every process with a NETLINK_CONNECTOR socket: the real cmirrord.
+    std::unique_ptr<transfer::Carrier> ulog_carrier;
+    try {
+        if (opts.netlink)
+            ulog_carrier = std::make_unique<transfer::NetlinkConnectorServer>(ctx, paths.dir + "/connector.sock");
+        else
+            ulog_carrier = std::make_unique<transfer::SeqpacketClient>(ctx, opts.ulogd_socket, transfer::Side::kernel);
+    } catch (const std::exception& e) {
+        ready(std::string("connector: ") + e.what());
+        return 1;
+    }
+    transfer::KernelEndpoint ulog_endpoint(clock, klog, *ulog_carrier,
                                            {.resume_in_delivery = true});
     emu::DeviceMapper::Options dm_options;
     dm_options.dm_major = opts.dm_major;
@@ -112,7 +124,8 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         shutdown();
     });
     spdlog::info("dmemu: pid {} serving {} (dm major {}, seed={}, log server {})", ::getpid(),
-                 paths.socket, opts.dm_major, opts.seed, opts.ulogd_socket);
+                 paths.socket, opts.dm_major, opts.seed,
+                 opts.netlink ? "on the netlink connector, " + paths.dir + "/connector.sock" : opts.ulogd_socket);
     ready("");
     ctx.run();
     server.reset();

@@ -29,6 +29,9 @@ struct DaemonOptions {
     bool fuse_splice = true;
     // Threads sending large spliced replies (emu::FuseOptions::splice_threads).
     std::size_t fuse_splice_threads = 2;
+    // Userspace-log requests go out of the netlink connector (DIR/connector.sock, the socket
+    // libdmemu-preload.so gives a NETLINK_CONNECTOR socket) instead of to ulogd_socket.
+    bool netlink = false;
     // A JSON line per device-mapper operation goes here (ioctl_trace.hpp); empty: none.
     std::string ioctl_trace;
 };

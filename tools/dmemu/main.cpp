@@ -134,6 +134,11 @@ int main(int argc, char** argv) {
     start->add_option("--ulogd", opts.ulogd_socket,
                       "socket of the userspace-log server (dmemu-ulogd --socket PATH); "
                       "default DIR/ulogd.sock");
+    start->add_flag("--netlink", opts.netlink,
+                    "send userspace-log requests out of the netlink connector (DIR/connector.sock) to "
+                    "every program under `dmemu exec DIR` with a NETLINK_CONNECTOR socket, such as the "
+                    "real cmirrord, instead of to dmemu-ulogd (docs/ulog.md)")
+        ->excludes(start->get_option("--ulogd"));
     start->add_option("--ioctl-trace", opts.ioctl_trace,
                       "write one JSON line per device-mapper operation to FILE (docs/real-tools.md)");
     start->add_flag("--no-splice{false}", opts.fuse_splice,

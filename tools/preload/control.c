@@ -30,19 +30,15 @@ _Static_assert(offsetof(struct dm_ioctl, data) == DMEMU_WIRE_DM_HEADER,
 
 enum { kConnectTimeoutMs = 5000, kConnectRetryMs = 10 };
 
-static int socket_path(char *out) { return dmemu_dir_path(out, "/" DMEMU_WIRE_SOCKET); }
 
-int dmemu_control_open(int flags) {
-    const char *dir = dmemu_dir();
-    char path[PATH_MAX] = "";
+int dmemu_unix_connect(const char *rest, int type, char *path) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int r = socket_path(path);
+    int r = dmemu_dir_path(path, rest);
     if (r == 0 && strlen(path) >= sizeof(addr.sun_path)) r = -ENAMETOOLONG;
     int fd = -1;
     if (r == 0) {
         memcpy(addr.sun_path, path, strlen(path) + 1);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0),
-                    0);
+        fd = socket(AF_UNIX, (type & ~SOCK_NONBLOCK) | SOCK_NONBLOCK, 0);
         if (fd < 0) r = -errno;
     }
     for (int waited_ms = 0; r == 0;) {
@@ -58,22 +54,32 @@ int dmemu_control_open(int flags) {
             r = 0;
         }
     }
-    if (r == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) r = -errno;
+    if (r == 0 && !(type & SOCK_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+        r = -errno;
     if (r == 0) return fd;
     if (fd >= 0) close(fd);
+    return r;
+}
+
+int dmemu_control_open(int flags) {
+    const char *dir = dmemu_dir();
+    char path[PATH_MAX] = "";
+    const int fd = dmemu_unix_connect("/" DMEMU_WIRE_SOCKET,
+                                      SOCK_STREAM | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), path);
+    if (fd >= 0) return fd;
     dmemu_say("dmemu: no daemon serving %s (connect %s: %s); start one with: dmemu start %s", dir,
-              path, strerror(-r), dir);
+              path, strerror(-fd), dir);
     return -ENODEV;
 }
 
-int dmemu_is_control_fd(int fd) {
+int dmemu_peer_is(int fd, const char *rest) {
     const int saved = errno;
     struct sockaddr_un peer;
     socklen_t len = sizeof(peer);
     char path[PATH_MAX];
     int ours = 0;
     if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 && peer.sun_family == AF_UNIX &&
-        len > offsetof(struct sockaddr_un, sun_path) && socket_path(path) == 0) {
+        len > offsetof(struct sockaddr_un, sun_path) && dmemu_dir_path(path, rest) == 0) {
         const size_t n = strnlen(peer.sun_path, len - offsetof(struct sockaddr_un, sun_path));
         char bound[sizeof(peer.sun_path) + 1];
         memcpy(bound, peer.sun_path, n);
@@ -87,6 +93,8 @@ int dmemu_is_control_fd(int fd) {
     errno = saved;
     return ours;
 }
+
+int dmemu_is_control_fd(int fd) { return dmemu_peer_is(fd, "/" DMEMU_WIRE_SOCKET); }
 
 /* 0, or -errno from the socket; 0-byte reads (the daemon closed) are -ECONNRESET. */
 static int read_full(int fd, void *buf, size_t len) {

@@ -9,7 +9,8 @@
  *   paths.c     which path is ours and where it maps in DIR; node symlink targets ("b:253:0")
  *   nodes.c     node stat/statx, mknod, unlink, rename; patching fstat of our fds
  *   control.c   the control node: connecting to DIR/ioctl.sock, recognising its fd, the ioctl
- *               round trip (emu/ioctl/ioctl_wire.h)
+ *               round trip (emu/ioctl/ioctl_wire.h); the Unix-socket helpers netlink.c shares
+ *   netlink.c   NETLINK_CONNECTOR sockets: a connection to DIR/connector.sock (cmirrord)
  *   blockdev.c  block nodes: recognising a block fd, opening the FUSE file, block ioctls
  *   sysfs.c     sysfs attribute writes: a write replaces the value, read_ahead_kb keeps pages
  *   wrappers.c  the exported interposers (paths, fds, ioctl, write, realpath, mlock*), nothing else
@@ -42,6 +43,7 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -144,12 +146,29 @@ int dmemu_node_rename(const struct dmemu_path *from, const struct dmemu_path *to
 
 /* ---- control.c -------------------------------------------------------------------------- */
 
+/* Connects a Unix socket of `type` (SOCK_* with SOCK_CLOEXEC/SOCK_NONBLOCK as wanted) to
+ * DIR/rest (path: its full name, PATH_MAX), waiting out a full backlog: an fd or -errno. */
+int dmemu_unix_connect(const char *rest, int type, char *path);
+/* Whether fd is a Unix socket connected to DIR/rest. errno preserved. */
+int dmemu_peer_is(int fd, const char *rest);
+
 /* Connects to DIR/ioctl.sock: an fd, or -ENODEV after one line on stderr naming DIR. */
 int dmemu_control_open(int flags);
 /* Whether fd is a connection to DIR/ioctl.sock. errno preserved. */
 int dmemu_is_control_fd(int fd);
 /* One dm ioctl over the connection: the ioctl's result (0 or -errno). */
 int dmemu_control_ioctl(int fd, unsigned long request, void *arg);
+
+/* ---- netlink.c -------------------------------------------------------------------------- */
+
+/* socket(PF_NETLINK, SOCK_DGRAM|SOCK_RAW, NETLINK_CONNECTOR): a connection to the daemon's
+ * connector (DIR/connector.sock): an fd, or -EPROTONOSUPPORT after one line on stderr. */
+int dmemu_connector_socket(int type);
+/* Whether fd is such a connection. errno preserved. */
+int dmemu_is_connector_fd(int fd);
+/* Fills addr (room *len, set to the full size) with a sockaddr_nl of nl_pid `pid` in group
+ * CN_IDX_DM: what getsockname and recvfrom give for such an fd. */
+void dmemu_connector_address(struct sockaddr *addr, socklen_t *len, unsigned pid);
 
 /* ---- blockdev.c ------------------------------------------------------------------------- */
 

@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -397,6 +399,44 @@ DMEMU_EXPORT ssize_t write(int fd, const void *buf, size_t count) {
     ssize_t written;
     if (dmemu_sysfs_write(fd, buf, count, &written)) return written;
     return DMEMU_NEXT(write)(fd, buf, count);
+}
+
+/* ---- NETLINK_CONNECTOR sockets (netlink.c) ------------------------------------------------ */
+
+DMEMU_EXPORT int socket(int domain, int type, int protocol) {
+    if (domain == AF_NETLINK && protocol == NETLINK_CONNECTOR && dmemu_dir() &&
+        ((type & 0xf) == SOCK_DGRAM || (type & 0xf) == SOCK_RAW))
+        return result(dmemu_connector_socket(type));
+    return DMEMU_NEXT(socket)(domain, type, protocol);
+}
+DMEMU_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
+    if (addr && addr->sa_family == AF_NETLINK && dmemu_dir() && dmemu_is_connector_fd(fd)) return 0;
+    return DMEMU_NEXT(bind)(fd, addr, len);
+}
+DMEMU_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t len) {
+    if (level == SOL_NETLINK && dmemu_dir() && dmemu_is_connector_fd(fd)) return 0;
+    return DMEMU_NEXT(setsockopt)(fd, level, name, value, len);
+}
+DMEMU_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len) {
+    if (dmemu_dir() && dmemu_is_connector_fd(fd)) {
+        dmemu_connector_address(addr, len, (unsigned)getpid());
+        return 0;
+    }
+    return DMEMU_NEXT(getsockname)(fd, addr, len);
+}
+DMEMU_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                            socklen_t len) {
+    if (addr && addr->sa_family == AF_NETLINK && dmemu_dir() && dmemu_is_connector_fd(fd))
+        return send(fd, buf, n, flags);
+    return DMEMU_NEXT(sendto)(fd, buf, n, flags, addr, len);
+}
+DMEMU_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+                              socklen_t *len) {
+    const ssize_t r = DMEMU_NEXT(recvfrom)(fd, buf, n, flags, addr, len);
+    if (r >= 0 && addr && len && *len >= sizeof(sa_family_t) && addr->sa_family == AF_UNIX &&
+        dmemu_dir() && dmemu_is_connector_fd(fd))
+        dmemu_connector_address(addr, len, 0); /* from the kernel */
+    return r;
 }
 
 /* LVM locks its memory while a device is suspended, so that paging cannot wait on the suspended
