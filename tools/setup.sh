@@ -3,7 +3,8 @@
 # everything is already there; uses sudo when not root. dmsetup is the real one (libdevmapper
 # 1.02.185) that runs under `dmemu exec`; busybox gives the oracle guest's own applets (dd, ls)
 # for replaying its golden cases; lvm2 (2.03.16) is the real LVM the real-tools suite drives
-# (pvmove, lvconvert), with fio and e2fsprogs' debugfs checking the data.
+# (pvmove, lvconvert), with fio and e2fsprogs' debugfs checking the data; corosync and
+# libcpg-dev are for the real cmirrord (tools/cmirrord/build.sh builds it from lvm2's source).
 set -euo pipefail
 
 packages=(
@@ -13,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   fio e2fsprogs util-linux
-  dmsetup busybox lvm2
+  dmsetup busybox lvm2 corosync libcpg-dev iproute2
 )
 
 missing=()

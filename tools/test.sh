@@ -20,6 +20,10 @@ configure() {  # dir, extra meson args...
 echo "== normal build (gcc) =="
 configure "$root/normal"
 ninja -C "$root/normal" -j "$jobs"
+# The real cmirrord and cmirrord-legacy, from Debian's lvm2 source, cached in the build tree
+# (tests/realtools/real_cmirrord_test.cpp finds them there; the ASan pass uses these too).
+echo "== cmirrord from LVM2's source (tools/cmirrord/build.sh) =="
+bash tools/cmirrord/build.sh "$root/normal/cmirrord"
 meson test -C "$root/normal" --print-errorlogs --num-processes "$jobs"
 
 # ---- FUSE and real-tools suites as an unprivileged user (issues #4 and #16) ----------------------
@@ -48,6 +52,8 @@ if [ "$(id -u)" -eq 0 ]; then
   [ -d ../shared/oracle ] && cp -r ../shared/oracle "$unpriv_tmp/data/oracle"
   cp -r fixtures/oracle "$unpriv_tmp/data/fixtures-oracle"
   cp -r fixtures/lvm "$unpriv_tmp/data/fixtures-lvm"
+  mkdir -p "$unpriv_tmp/cmirrord"
+  cp "$root/normal/cmirrord/cmirrord" "$root/normal/cmirrord/cmirrord-legacy" tools/cmirrord/run.sh "$unpriv_tmp/cmirrord/"
   cp -r tests/ulog/oracle "$unpriv_tmp/data/ulog-oracle"
   cp tests/realtools/oracle_lib.sh "$unpriv_tmp/data/"
   chown -R dmemu-ci: "$unpriv_tmp"
@@ -57,11 +63,12 @@ if [ "$(id -u)" -eq 0 ]; then
     DMEMU_ULOGD_BIN="$unpriv_tmp/dmemu-ulogd" DMEMU_ORACLE_DIR="$unpriv_tmp/data/oracle/golden"
     DMEMU_FIXTURES_CASES_DIR="$unpriv_tmp/data/fixtures-oracle/cases"
     DMEMU_FIXTURES_LVM_DIR="$unpriv_tmp/data/fixtures-lvm"
+    DMEMU_CMIRRORD_DIR="$unpriv_tmp/cmirrord" DMEMU_CMIRRORD_RUN="$unpriv_tmp/cmirrord/run.sh"
     DMEMU_ULOG_ORACLE_DIR="$unpriv_tmp/data/ulog-oracle" DMEMU_ORACLE_LIB="$unpriv_tmp/data/oracle_lib.sh")
   unpriv_rc=0
   runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/frontend_tests" --gtest_brief=1 || unpriv_rc=$?
   [ "$unpriv_rc" -eq 0 ] || { echo "FUSE suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
-  echo "== real tools (dmsetup, LVM2 under dmemu exec) as an unprivileged user (dmemu-ci) =="
+  echo "== real tools (dmsetup, LVM2, cmirrord under dmemu exec) as an unprivileged user (dmemu-ci) =="
   runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/realtools_tests" --gtest_brief=1 || unpriv_rc=$?
   rm -rf --one-file-system "$unpriv_tmp" 2>/dev/null || true
   [ "$unpriv_rc" -eq 0 ] || { echo "real-tools suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
@@ -77,6 +84,7 @@ ninja -C "$root/asan" -j "$jobs"
 # get the normal build's library (the instrumented one is tested inside instrumented probes).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   DMEMU_PRELOAD="$PWD/$root/normal/tools/preload/libdmemu-preload.so" \
+  DMEMU_CMIRRORD_DIR="$PWD/$root/normal/cmirrord" \
   meson test -C "$root/asan" --print-errorlogs --num-processes "$jobs" --timeout-multiplier 3
 
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The real cmirrord (LVM2 2.03.16, built from Debian's source by tools/cmirrord/build.sh) with
+// the real corosync, serving the daemon's userspace logs over the netlink connector
+// (`dmemu start --netlink`, tools/cmirrord/run.sh), driven by the real dmsetup. The pvmove swap
+// in miniature: a second table whose log has the same uuid is loaded while the first is live,
+// then swapped in. The daemon as it is since LVM2 commit 5c8922b72 tells the two logs apart by
+// the kernel's luid and the swap keeps the legs in sync; the same daemon with the lookups by
+// uuid alone again (cmirrord-legacy) refuses the second log's CTR, as docs/ulog.md predicts.
+//
+// Needs the binaries (DMEMU_CMIRRORD_DIR, default the build tree's cmirrord/), corosync, and
+// user namespaces (unshare -Urnm); skips saying which is missing, fails in CI.
+#include <fmt/format.h>
+
+#include "tests/realtools/real_tools_fixture.hpp"
+
+namespace dmemu::realtools_test {
+namespace {
+
+using cli_test::ProgramResult;
+
+std::string cmirrord_dir() {
+    const char* v = std::getenv("DMEMU_CMIRRORD_DIR");
+    return v && *v ? v : DMEMU_CMIRRORD_DIR_DEFAULT;
+}
+std::string cmirrord_run() {
+    const char* v = std::getenv("DMEMU_CMIRRORD_RUN");
+    return v && *v ? v : DMEMU_CMIRRORD_RUN_DEFAULT;
+}
+
+frontend_test::Verdict namespaces_verdict(std::string* why) {
+    if (frontend_test::run("unshare -Urnm true >/dev/null 2>&1") == 0) return frontend_test::Verdict::run;
+    *why = "user namespaces are refused here (unshare -Urnm): corosync cannot run without root";
+    return frontend_test::in_ci() ? frontend_test::Verdict::fail : frontend_test::Verdict::skip;
+}
+
+class RealCmirrord : public RealToolsTest {
+protected:
+    void SetUp() override {
+        RealToolsTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        DMEMU_REQUIRE(program_verdict(cmirrord_dir() + "/cmirrord", &dmemu_why_));
+        DMEMU_REQUIRE(program_verdict(cmirrord_dir() + "/cmirrord-legacy", &dmemu_why_));
+        DMEMU_REQUIRE(program_verdict("/usr/sbin/corosync", &dmemu_why_));
+        DMEMU_REQUIRE(namespaces_verdict(&dmemu_why_));
+    }
+    void TearDown() override {
+        if (running_) cli_test::run_program("/bin/bash", {cmirrord_run(), "stop", dir_.string()});
+        RealToolsTest::TearDown();
+    }
+    std::vector<std::string> start_options() const override { return {"--netlink"}; }
+
+    void start_server(const std::string& variant) {
+        const ProgramResult r = cli_test::run_program(
+            "/bin/bash", {cmirrord_run(), "start", dir_.string(), cmirrord_dir() + "/" + variant, dmemu_bin()});
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        running_ = true;
+    }
+    std::string kernel_log() { return setup({"dmesg"}).out; }
+
+    // The live mirror with log LVM-m1 over ram0 and ram1, in sync, with 8 MiB of data written.
+    void live_mirror_with_data() {
+        const ProgramResult r = exec_shell(
+            "set -e; dmsetup create m --table "
+            "'0 65536 mirror userspace 3 LVM-m1 clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0'; "
+            "for i in $(seq 100); do dmsetup status m | grep -q ' 64/64 ' && break; sleep 0.1; done; "
+            "dmsetup status m; "
+            "dd if=/dev/urandom of=/dev/mapper/m bs=1M count=8 oflag=direct status=none");
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err << kernel_log();
+        EXPECT_EQ(r.out, "0 65536 mirror 2 1:0 1:1 64/64 1 AA 1 clustered-core\n");
+    }
+
+    bool running_ = false;
+};
+
+constexpr const char* kSwapped = "'0 65536 mirror userspace 3 LVM-m1 clustered-core 1024 2 /dev/ram1 0 /dev/ram0 0'";
+
+TEST_F(RealCmirrord, SwapToASecondLogOfTheSameUuidKeepsTheLegsInSync) {
+    start_server("cmirrord");
+    live_mirror_with_data();
+    const ProgramResult r = exec_shell(fmt::format(
+        "set -e; dmsetup load m --table {}; dmsetup suspend m; dmsetup resume m; "
+        "for i in $(seq 100); do dmsetup status m | grep -q ' 64/64 ' && break; sleep 0.1; done; "
+        "dmsetup status m; "
+        "dd if=/dev/urandom of=/dev/mapper/m bs=1M count=2 seek=20 oflag=direct status=none; "
+        "cmp /dev/ram0 /dev/ram1 && echo legs identical; dmsetup remove m",
+        kSwapped));
+    EXPECT_EQ(r.exit_code, 0) << r.err << kernel_log();
+    EXPECT_EQ(r.out, "0 65536 mirror 2 1:1 1:0 64/64 1 AA 1 clustered-core\nlegs identical\n") << r.err;
+    EXPECT_EQ(kernel_log().find("dm-log-userspace"), std::string::npos) << kernel_log();
+}
+
+TEST_F(RealCmirrord, LegacyLookupsByUuidAloneRefuseTheSecondLog) {
+    start_server("cmirrord-legacy");
+    live_mirror_with_data();
+    const ProgramResult r = exec_shell(fmt::format("dmsetup load m --table {}", kSwapped));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("reload ioctl on m  failed: Invalid argument"), std::string::npos) << r.err;
+    EXPECT_NE(kernel_log().find("device-mapper: dm-log-userspace: Userspace log server failed to create log\n"
+                                "device-mapper: table: 254:0: mirror: Error creating mirror dirty log (-EINVAL)\n"),
+              std::string::npos)
+        << kernel_log();
+    // The live table and its log are untouched.
+    const ProgramResult s = exec_shell("dmsetup status m; dmsetup info -c --noheadings -o attr m; dmsetup remove m");
+    EXPECT_EQ(s.out, "0 65536 mirror 2 1:0 1:1 64/64 1 AA 1 clustered-core\nL--w\n") << s.err;
+}
+
+}  // namespace
+}  // namespace dmemu::realtools_test
