@@ -36,12 +36,11 @@ frontend_test::Verdict namespaces_verdict(std::string* why) {
 class RealCmirrord : public RealToolsTest {
 protected:
     void SetUp() override {
-        RealToolsTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
         DMEMU_REQUIRE(program_verdict(cmirrord_dir() + "/cmirrord", &dmemu_why_));
         DMEMU_REQUIRE(program_verdict(cmirrord_dir() + "/cmirrord-legacy", &dmemu_why_));
         DMEMU_REQUIRE(program_verdict("/usr/sbin/corosync", &dmemu_why_));
         DMEMU_REQUIRE(namespaces_verdict(&dmemu_why_));
+        RealToolsTest::SetUp();
     }
     void TearDown() override {
         if (running_) cli_test::run_program("/bin/bash", {cmirrord_run(), "stop", dir_.string()});
@@ -70,6 +69,15 @@ protected:
     }
 
     bool running_ = false;
+};
+
+// The same, with the daemon starting corosync and cmirrord itself (`dmemu start --log-server
+// cmirrord`) and stopping them at `dmemu stop`.
+class RealCmirrordStartedByTheDaemon : public RealCmirrord {
+protected:
+    std::vector<std::string> start_options() const override {
+        return {"--log-server", "cmirrord", "--cmirrord-dir", cmirrord_dir()};
+    }
 };
 
 constexpr const char* kSwapped = "'0 65536 mirror userspace 3 LVM-m1 clustered-core 1024 2 /dev/ram1 0 /dev/ram0 0'";
@@ -102,6 +110,29 @@ TEST_F(RealCmirrord, LegacyLookupsByUuidAloneRefuseTheSecondLog) {
     // The live table and its log are untouched.
     const ProgramResult s = exec_shell("dmsetup status m; dmsetup info -c --noheadings -o attr m; dmsetup remove m");
     EXPECT_EQ(s.out, "0 65536 mirror 2 1:0 1:1 64/64 1 AA 1 clustered-core\nL--w\n") << s.err;
+}
+
+}  // namespace
+}  // namespace dmemu::realtools_test
+
+namespace dmemu::realtools_test {
+namespace {
+
+TEST_F(RealCmirrordStartedByTheDaemon, ServesTheSwapAndGoesWithTheDaemon) {
+    live_mirror_with_data();
+    const ProgramResult r = exec_shell(fmt::format(
+        "set -e; dmsetup load m --table {}; dmsetup suspend m; dmsetup resume m; "
+        "for i in $(seq 100); do dmsetup status m | grep -q ' 64/64 ' && break; sleep 0.1; done; "
+        "dmsetup status m; dmsetup remove m",
+        kSwapped));
+    EXPECT_EQ(r.exit_code, 0) << r.err << kernel_log();
+    EXPECT_EQ(r.out, "0 65536 mirror 2 1:1 1:0 64/64 1 AA 1 clustered-core\n") << r.err;
+    ASSERT_TRUE(std::filesystem::exists(dir_ / "cmirrord" / "ns.pid"));
+    const std::string pid = cli_test::run_program("/bin/cat", {(dir_ / "cmirrord" / "ns.pid").string()}).out;
+    ASSERT_EQ(cli_test::run_program(dmemu_bin(), {"stop", dir_.string()}).exit_code, 0);
+    started_ = false;
+    // the namespace's process group (corosync, cmirrord) is gone with the daemon
+    EXPECT_NE(frontend_test::run("kill -0 -- -" + pid.substr(0, pid.find('\n')) + " 2>/dev/null"), 0);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@
 # DIR/connector.sock, which a path, not the network namespace, names) in the foreground, from
 # DIR/cmirrord/ (its pid file is relative: build.sh). Its output and corosync's go to
 # DIR/cmirrord/{cmirrord,corosync}.log. `start` returns once cmirrord has joined the connector
-# (the daemon's log says so), or fails saying why; `stop` ends both.
+# (DIR/connector.listeners, which the daemon keeps, counts one more), or fails saying why; `stop`
+# ends both.
 set -euo pipefail
 
 usage() { echo "usage: $0 start DIR CMIRRORD [DMEMU] | stop DIR" >&2; exit 2; }
@@ -84,7 +85,8 @@ system {
     state_dir: $state/corosync
 }
 CONF
-before=$(grep -c 'joined CN_IDX_DM' "$dir/dmemu.log" 2>/dev/null || true)
+listeners() { cat "$dir/connector.listeners" 2>/dev/null || echo 0; }
+before=$(listeners)
 # Inside: corosync in the background, then cmirrord in the foreground; when cmirrord ends (or
 # the namespace's first process is told to stop) corosync goes with it.
 setsid unshare -Urnm bash -c '
@@ -106,8 +108,7 @@ setsid unshare -Urnm bash -c '
 ' inns "$state" "$cmirrord" "$dmemu" "$dir" > "$state/namespace.log" 2>&1 < /dev/null &
 echo $! > "$state/ns.pid"
 for _ in $(seq 200); do
-  now=$(grep -c 'joined CN_IDX_DM' "$dir/dmemu.log" 2>/dev/null || true)
-  [ "${now:-0}" -gt "${before:-0}" ] && exit 0
+  [ "$(listeners)" -gt "$before" ] && exit 0
   kill -0 "$(cat "$state/ns.pid")" 2>/dev/null || break
   sleep 0.05
 done

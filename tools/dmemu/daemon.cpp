@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
 #include "emu/core/device_mapper.hpp"
@@ -17,6 +18,7 @@
 #include "emu/util/rng.hpp"
 #include "emu/frontend/dev_tree.hpp"
 #include "tools/dmemu/ioctl_trace.hpp"
+#include "tools/dmemu/log_server_launcher.hpp"
 #include "transfer/carriers/netlink_connector_server.hpp"
 #include "tools/dmemu/control_server.hpp"
 #include "tools/dmemu/ioctl_server.hpp"
@@ -42,9 +44,22 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     // netlink connector to every process with a NETLINK_CONNECTOR socket: the real cmirrord.
     std::unique_ptr<transfer::Carrier> ulog_carrier;
     try {
-        if (opts.netlink)
-            ulog_carrier = std::make_unique<transfer::NetlinkConnectorServer>(ctx, paths.dir + "/connector.sock");
-        else
+        if (opts.netlink) {
+            auto connector = std::make_unique<transfer::NetlinkConnectorServer>(ctx, paths.dir + "/connector.sock");
+            // DIR/connector.listeners: how many processes listen, for scripts waiting on one.
+            const std::string count_file = paths.dir + "/connector.listeners";
+            auto write_count = [count_file](std::size_t n) {
+                const std::string tmp = count_file + ".new";
+                if (std::FILE* f = std::fopen(tmp.c_str(), "we")) {
+                    std::fprintf(f, "%zu\n", n);
+                    std::fclose(f);
+                    std::rename(tmp.c_str(), count_file.c_str());
+                }
+            };
+            write_count(0);
+            connector->on_listeners_changed(write_count);
+            ulog_carrier = std::move(connector);
+        } else
             ulog_carrier = std::make_unique<transfer::SeqpacketClient>(ctx, opts.ulogd_socket, transfer::Side::kernel);
     } catch (const std::exception& e) {
         ready(std::string("connector: ") + e.what());
@@ -68,6 +83,8 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         dm.observe_ioctls([&](const emu::DmRequest& req, const emu::DmReply& reply) { ioctl_trace->record(req, reply); });
     }
 
+    LogServerLauncher log_server(opts.log_server, paths.dir, opts.cmirrord_dir);
+    std::thread log_server_starter;
     std::unique_ptr<FrontEnd> frontend;
     bool stopping = false;
     asio::signal_set signals(ctx, SIGINT, SIGTERM);
@@ -90,6 +107,9 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
                 // its Bio, so the loop keeps running (the guard) until the unmount is done.
                 std::thread([&, guard = asio::make_work_guard(ctx)]() mutable {
                     frontend.reset();
+                    // The devices are gone (their logs' DTRs reached the server): now the server.
+                    if (log_server_starter.joinable()) log_server_starter.join();
+                    log_server.stop();
                     // The guard leaves with the last handler: once the loop may stop (and ctx be
                     // destroyed), this thread must not touch ctx (ASan: heap-use-after-free).
                     asio::post(ctx, [&, g = std::move(guard)]() mutable {
@@ -126,8 +146,19 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     spdlog::info("dmemu: pid {} serving {} (dm major {}, seed={}, log server {})", ::getpid(),
                  paths.socket, opts.dm_major, opts.seed,
                  opts.netlink ? "on the netlink connector, " + paths.dir + "/connector.sock" : opts.ulogd_socket);
-    ready("");
+    if (log_server.wanted()) {
+        // Off the loop: cmirrord's start waits until it joined the connector, which the loop
+        // accepts. `dmemu start` returns once the server is up, or with why it is not.
+        log_server_starter = std::thread([&] {
+            const std::string error = log_server.start();
+            ready(error);
+            if (!error.empty()) asio::post(ctx, shutdown);
+        });
+    } else {
+        ready("");
+    }
     ctx.run();
+    if (log_server_starter.joinable()) log_server_starter.join();
     server.reset();
     dev_tree.reset();
     ::unlink(paths.pid.c_str());

@@ -32,6 +32,10 @@ struct DaemonOptions {
     // Userspace-log requests go out of the netlink connector (DIR/connector.sock, the socket
     // libdmemu-preload.so gives a NETLINK_CONNECTOR socket) instead of to ulogd_socket.
     bool netlink = false;
+    // The log server started and stopped with the daemon: "", "dmemu", "cmirrord" or
+    // "cmirrord-legacy" (log_server_launcher.hpp); cmirrord_dir: where its binaries are.
+    std::string log_server;
+    std::string cmirrord_dir;
     // A JSON line per device-mapper operation goes here (ioctl_trace.hpp); empty: none.
     std::string ioctl_trace;
 };

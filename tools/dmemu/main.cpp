@@ -139,6 +139,15 @@ int main(int argc, char** argv) {
                     "every program under `dmemu exec DIR` with a NETLINK_CONNECTOR socket, such as the "
                     "real cmirrord, instead of to dmemu-ulogd (docs/ulog.md)")
         ->excludes(start->get_option("--ulogd"));
+    start->add_option("--log-server", opts.log_server,
+                      "start this userspace-log server with the daemon and stop it with it: dmemu "
+                      "(dmemu-ulogd), cmirrord or cmirrord-legacy (the real one with corosync, "
+                      "over the netlink connector; docs/ulog.md)")
+        ->check(CLI::IsMember({"dmemu", "cmirrord", "cmirrord-legacy"}))
+        ->excludes(start->get_option("--ulogd"));
+    start->add_option("--cmirrord-dir", opts.cmirrord_dir,
+                      "where cmirrord and cmirrord-legacy are (tools/cmirrord/build.sh OUTDIR); "
+                      "default $DMEMU_CMIRRORD_DIR, else the build tree's cmirrord/");
     start->add_option("--ioctl-trace", opts.ioctl_trace,
                       "write one JSON line per device-mapper operation to FILE (docs/real-tools.md)");
     start->add_flag("--no-splice{false}", opts.fuse_splice,
@@ -168,6 +177,8 @@ int main(int argc, char** argv) {
         if (opts.ulogd_socket.empty()) opts.ulogd_socket = opts.dir + "/ulogd.sock";
         opts.ulogd_socket = std::filesystem::absolute(opts.ulogd_socket, ec).string();
         if (!opts.ioctl_trace.empty()) opts.ioctl_trace = std::filesystem::absolute(opts.ioctl_trace, ec).string();
+        if (opts.log_server.rfind("cmirrord", 0) == 0) opts.netlink = true;
+        if (!opts.cmirrord_dir.empty()) opts.cmirrord_dir = std::filesystem::absolute(opts.cmirrord_dir, ec).string();
         return opts.foreground ? start_foreground(opts, paths) : start_detached(opts, paths);
     }
     std::error_code ec;

@@ -18,7 +18,7 @@
 
 #include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_connection.hpp"
-#include "transfer/carriers/socket_path.hpp"
+#include "transfer/carriers/listening_socket.hpp"
 #include "transfer/netlink_frame.hpp"
 
 namespace dmemu::transfer {
@@ -34,9 +34,15 @@ struct NetlinkConnectorServer::State : std::enable_shared_from_this<State> {
     std::vector<std::shared_ptr<SeqpacketConnection>> sockets;
     HookChain hooks;
     std::shared_ptr<const Receiver> receiver;
+    std::function<void(std::size_t)> listeners_changed;
+    std::size_t reported = 0;
 
     void forget_closed() {
         std::erase_if(sockets, [](const auto& s) { return !s->is_open(); });
+        if (sockets.size() != reported) {
+            reported = sockets.size();
+            if (listeners_changed) listeners_changed(reported);
+        }
     }
     // netlink_broadcast: one copy to every socket in the group.
     void multicast(std::vector<std::byte> cn) {
@@ -75,19 +81,15 @@ struct NetlinkConnectorServer::State : std::enable_shared_from_this<State> {
             [weak] {
                 if (auto s = weak.lock()) s->forget_closed();
             });
-        forget_closed();
         sockets.push_back(std::move(conn));
+        forget_closed();
         spdlog::info("connector: a process joined CN_IDX_DM on '{}' ({} listening)", path, sockets.size());
     }
 };
 
 NetlinkConnectorServer::NetlinkConnectorServer(asio::io_context& ctx, std::string path)
     : state_(std::make_shared<State>(ctx, std::move(path))) {
-    remove_stale_socket(state_->path);
-    const Protocol::endpoint endpoint(state_->path);
-    state_->acceptor.open(endpoint.protocol());
-    state_->acceptor.bind(endpoint);
-    state_->acceptor.listen();
+    listen_at(state_->acceptor, state_->path);
     auto accept_loop = [](std::shared_ptr<State> state) -> asio::awaitable<void> {
         for (;;) {
             boost::system::error_code ec;
@@ -138,5 +140,9 @@ void NetlinkConnectorServer::set_receiver(Receiver receiver) {
 }
 
 HookChain& NetlinkConnectorServer::hooks() { return state_->hooks; }
+
+void NetlinkConnectorServer::on_listeners_changed(std::function<void(std::size_t)> fn) {
+    state_->listeners_changed = std::move(fn);
+}
 
 }  // namespace dmemu::transfer

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,8 @@ public:
 
     const std::string& path() const;
     std::size_t listeners() const;
+    // Called with the number of connected sockets whenever one joins or goes away.
+    void on_listeners_changed(std::function<void(std::size_t)> fn);
 
     int send(std::vector<std::byte> message) override;
     void set_receiver(Receiver receiver) override;

@@ -17,7 +17,7 @@
 
 #include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_end.hpp"
-#include "transfer/carriers/socket_path.hpp"
+#include "transfer/carriers/listening_socket.hpp"
 
 namespace dmemu::transfer {
 
@@ -35,11 +35,7 @@ struct SeqpacketServer::State {
 
 SeqpacketServer::SeqpacketServer(asio::io_context& ctx, std::string path, Side side)
     : state_(std::make_shared<State>(ctx, std::move(path), side)) {
-    remove_stale_socket(state_->path);
-    const Protocol::endpoint endpoint(state_->path);
-    state_->acceptor.open(endpoint.protocol());
-    state_->acceptor.bind(endpoint);
-    state_->acceptor.listen();
+    listen_at(state_->acceptor, state_->path);
     // A captureless lambda: the coroutine frame owns its copy of the state, never `this`.
     auto accept_loop = [](std::shared_ptr<State> state) -> asio::awaitable<void> {
         for (;;) {
