@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   fio e2fsprogs util-linux
   dmsetup busybox lvm2 corosync libcpg-dev iproute2
+  scdoc man-db
 )
 
 missing=()

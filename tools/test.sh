@@ -25,6 +25,7 @@ ninja -C "$root/normal" -j "$jobs"
 echo "== cmirrord from LVM2's source (tools/cmirrord/build.sh) =="
 bash tools/cmirrord/build.sh "$root/normal/cmirrord"
 meson test -C "$root/normal" --print-errorlogs --num-processes "$jobs"
+bash docs/man/check.sh "$root/normal"
 
 # ---- FUSE and real-tools suites as an unprivileged user (issues #4 and #16) ----------------------
 # When run as root (CI), the FUSE suite runs once more as a user with no privileges, so CI proves

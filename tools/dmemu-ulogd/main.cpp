@@ -2,7 +2,8 @@
 // dmemu-ulogd: the userspace dirty-log server as a process (cmirrord's role for one node),
 // listening on a Unix SOCK_SEQPACKET socket for the dmemu daemon's kernel side.
 //
-//   dmemu-ulogd --socket PATH [--match uuid+luid|uuid|uuid-first] [--log-level debug]
+//   dmemu-ulogd --socket PATH [--match uuid+luid|uuid|uuid-first] [--crash-at TYPE[:N]]
+//               [--log-level LEVEL]
 //               [--crash-at TYPE[:N]]
 //
 // --match chooses how requests find their log (logs/userspace/log_server.hpp): uuid+luid is
@@ -43,7 +44,9 @@ int main(int argc, char** argv) {
     std::string crash_at;
     app.add_option("--socket", socket_path, "Unix seqpacket socket to listen on")->required();
     app.add_option("--match", match, "log lookup: uuid+luid (default), uuid, uuid-first");
-    app.add_option("--log-level", log_level, "spdlog level: trace, debug, info, warn, error");
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, err, critical, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "critical", "off"}))
+        ->capture_default_str();
     app.add_option("--crash-at", crash_at,
                    "die by SIGKILL when the N-th request of TYPE arrives (TYPE[:N], e.g. RESUME:2)");
     try {

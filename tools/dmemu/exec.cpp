@@ -79,9 +79,10 @@ constexpr const char* kHelp =
     "Runs CMD, unmodified and as you (the real dmsetup, dd, mkfs.ext4), seeing the devices of\n"
     "the daemon serving DIR: /dev/mapper, /dev/dm-N, its disks, /proc/devices and /sys.\n"
     "CMD gets DMEMU_DIR=DIR, DM_DISABLE_UDEV=1, no DM_DEV_DIR, and libdmemu-preload.so in front\n"
-    "of LD_PRELOAD ($DMEMU_PRELOAD, else the one beside this dmemu). Statically linked programs\n"
-    "see the host. LVM2's tools get LVM_SYSTEM_DIR=DIR/etc/lvm (unless set), whose lvm.conf is\n"
-    "written at the first exec: name PVs as DIR/dev/NAME or DIR/dev/mapper/NAME.\n";
+    "of LD_PRELOAD ($DMEMU_PRELOAD, else the one beside this dmemu, else the installed one in\n"
+    "LIBDIR/dmemu). Statically linked programs see the host. LVM2's tools get\n"
+    "LVM_SYSTEM_DIR=DIR/etc/lvm (unless set; lvm.conf is written at the first exec: name PVs as\n"
+    "DIR/dev/NAME or DIR/dev/mapper/NAME) and LVM_SUPPRESS_FD_WARNINGS=1.\n";
 
 }  // namespace
 

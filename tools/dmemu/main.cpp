@@ -2,7 +2,8 @@
 // dmemu: the emulator daemon.
 //
 //   dmemu start DIR [--foreground] [--dm-major N] [--log-level LEVEL] [--seed N] [--ulogd PATH]
-//                   [--no-splice] [--splice-threads N]
+//                   [--netlink] [--log-server dmemu|cmirrord|cmirrord-legacy] [--cmirrord-dir DIR]
+//                   [--ioctl-trace FILE] [--no-splice] [--splice-threads N]
 //   dmemu stop DIR [--timeout SECONDS]
 //   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/scenario/commands.hpp)
 //   dmemu exec DIR [--] CMD [ARGS...]  (tools/dmemu/exec.hpp)
@@ -10,7 +11,8 @@
 // `start` creates DIR if needed, refuses when a daemon is live there, and serves
 // DIR/control.sock (dmemu-setup talks to it). Without --foreground it detaches (fork, setsid,
 // log to DIR/dmemu.log, pid in DIR/dmemu.pid) and returns once the socket accepts connections.
-// `stop` asks the daemon to shut down and waits until it has.
+// `stop` asks the daemon to shut down and waits until it has. docs/cli.md and dmemu(1) say the
+// rest.
 #include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
