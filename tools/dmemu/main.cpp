@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
                       "default $DMEMU_CMIRRORD_DIR, else the build tree's cmirrord/");
     start->add_option("--ioctl-trace", opts.ioctl_trace,
                       "write one JSON line per device-mapper operation to FILE (docs/real-tools.md)");
-    start->add_flag("--no-splice{false}", opts.fuse_splice,
+    start->add_flag_callback("--no-splice", [&opts] { opts.fuse_splice = false; },
                     "answer every FUSE read through a buffer, never by splice from a backing file");
     start
         ->add_option("--splice-threads", opts.fuse_splice_threads,
