@@ -214,15 +214,19 @@ TEST_F(RealLvm, FioVerifiesWhilePvmoveSwapsTheTables) {
     make_vg();
     lvm_ok("lvcreate -q -n lv -L 32M vg $D/ram0");
     ASSERT_EQ(setup({"fault", "add", "ram1", "latency", "ms=2", "op=write"}).exit_code, 0);
-    // For four seconds fio writes blocks with a crc32c header and reads each back soon after
-    // (verify_backlog), while pvmove suspends the LV, mirrors it and resumes it onto ram1.
+    // fio writes blocks with a crc32c header and reads each back soon after (verify_backlog),
+    // from before pvmove starts until after it ends (it is stopped with SIGINT then, which fio
+    // answers by finishing the job: exit 128, "err= 0" unless a block failed its check), while
+    // pvmove suspends the LV, mirrors it and resumes it onto ram1.
     const ProgramResult r = lvm(
         "cd $S; fio --name=v --filename=$D/vg/lv --direct=1 --ioengine=psync --rw=randwrite --bs=4k "
-        "--size=16M --time_based --runtime=4 --verify=crc32c --verify_backlog=256 --verify_fatal=1 "
-        "--verify_state_save=0 --output=$S/fio.out & f=$!; sleep 1; pvmove -i1 $D/ram0 $D/ram1; "
-        "kill -0 $f && echo 'fio still running after pvmove'; wait $f; echo fio=$?");
+        "--size=16M --time_based --runtime=300 --verify=crc32c --verify_backlog=256 --verify_fatal=1 "
+        "--verify_state_save=0 --output=$S/fio.out & f=$!; sleep 1; "
+        "kill -0 $f && echo 'fio running as pvmove starts'; pvmove -i1 $D/ram0 $D/ram1 >/dev/null; "
+        "kill -0 $f && echo 'fio still running after pvmove'; kill -INT $f; wait $f || true; "
+        "grep -c 'err= 0' $S/fio.out; grep -ci 'verify\\|bad magic\\|crc' $S/fio.out || true");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_NE(r.out.find("fio still running after pvmove\nfio=0\n"), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(r.out, "fio running as pvmove starts\nfio still running after pvmove\n1\n0\n") << r.err;
     EXPECT_EQ(devices_of("vg/lv"), dir_.string() + "/dev/ram1(0)\n");
     const auto trace = take_trace();
     EXPECT_TRUE(std::any_of(trace.begin(), trace.end(), [](const nlohmann::json& j) {
