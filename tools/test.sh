@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, then builds and runs every suite twice, on a
 # normal build and on an ASan+UBSan build, then runs each libFuzzer target for a while (clang).
-#   FUZZ_SECONDS  seconds per fuzzer (default 60 in CI, 10 otherwise; 0 skips fuzzing)
+#   FUZZ_SECONDS  seconds per fuzzer (default 30 in CI, 10 otherwise; 0 skips fuzzing)
 #   BUILD_ROOT    where the build trees go (default: ./build-test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ tools/setup.sh
 
 root=${BUILD_ROOT:-build-test}
 jobs=$(nproc)
-fuzz_seconds=${FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 60 || echo 10)}
+fuzz_seconds=${FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 30 || echo 10)}
 start=$(date +%s)
 
 configure() {  # dir, extra meson args...
