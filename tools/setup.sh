@@ -14,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   fio e2fsprogs util-linux
-  dmsetup busybox lvm2 corosync libcpg-dev iproute2
+  dmsetup busybox lvm2 corosync libcpg-dev iproute2 procps
   scdoc man-db
 )
 

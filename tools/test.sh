@@ -53,6 +53,7 @@ if [ "$(id -u)" -eq 0 ]; then
   [ -d ../shared/oracle ] && cp -r ../shared/oracle "$unpriv_tmp/data/oracle"
   cp -r fixtures/oracle "$unpriv_tmp/data/fixtures-oracle"
   cp -r fixtures/lvm "$unpriv_tmp/data/fixtures-lvm"
+  cp -r fixtures/scenarios "$unpriv_tmp/data/fixtures-scenarios"
   mkdir -p "$unpriv_tmp/cmirrord"
   cp "$root/normal/cmirrord/cmirrord" "$root/normal/cmirrord/cmirrord-legacy" tools/cmirrord/run.sh "$unpriv_tmp/cmirrord/"
   cp -r tests/ulog/oracle "$unpriv_tmp/data/ulog-oracle"
@@ -64,6 +65,7 @@ if [ "$(id -u)" -eq 0 ]; then
     DMEMU_ULOGD_BIN="$unpriv_tmp/dmemu-ulogd" DMEMU_ORACLE_DIR="$unpriv_tmp/data/oracle/golden"
     DMEMU_FIXTURES_CASES_DIR="$unpriv_tmp/data/fixtures-oracle/cases"
     DMEMU_FIXTURES_LVM_DIR="$unpriv_tmp/data/fixtures-lvm"
+    DMEMU_FIXTURES_SCENARIOS_DIR="$unpriv_tmp/data/fixtures-scenarios"
     DMEMU_CMIRRORD_DIR="$unpriv_tmp/cmirrord" DMEMU_CMIRRORD_RUN="$unpriv_tmp/cmirrord/run.sh"
     DMEMU_ULOG_ORACLE_DIR="$unpriv_tmp/data/ulog-oracle" DMEMU_ORACLE_LIB="$unpriv_tmp/data/oracle_lib.sh")
   unpriv_rc=0

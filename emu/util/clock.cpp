@@ -120,7 +120,12 @@ void VirtualClock::drain() {
     auto& ctx = context();
     for (;;) {
         ctx.restart();
-        if (ctx.poll() == 0) break;
+        if (ctx.poll() > 0) continue;
+        if (!hold_ || !hold_()) break;
+        // Blocks for a real event (a reply on a socket); a short slice, so that hold() is asked
+        // again soon when nothing comes.
+        ctx.restart();
+        ctx.run_one_for(std::chrono::milliseconds(20));
     }
 }
 

@@ -129,6 +129,14 @@ public:
     // Advances time by d, firing every timer due on the way, then drains the loop.
     void advance(Duration d);
     std::size_t pending_timers() const { return by_deadline_.size(); }
+    // Runs everything runnable now; while `hold` (set_hold) says something outside is working
+    // for the loop, waits for it on the real clock before calling the loop idle.
+    void settle() { drain(); }
+    // Virtual time stands still while hold() is true: a real process (the real cmirrord) is
+    // working on a request, and jumping to the next timer (the kernel's 15 s request timeout)
+    // would be a lie. hold() must turn false by itself once the wait is no longer worth it (a
+    // real-time grace), or virtual time never moves again. Empty: never hold.
+    void set_hold(std::function<bool()> hold) { hold_ = std::move(hold); }
     // The earliest pending deadline: a scenario driver steps time to it and stops the moment
     // a step is done, instead of running every periodic timer up to a horizon.
     std::optional<TimePoint> next_deadline() const {
@@ -145,6 +153,7 @@ private:
     TimerId next_id_ = 1;
     std::multimap<std::pair<TimePoint, TimerId>, std::function<void()>> by_deadline_;
     std::unordered_map<TimerId, TimePoint> deadline_of_;
+    std::function<bool()> hold_;
 };
 
 }  // namespace dmemu::emu

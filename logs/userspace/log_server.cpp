@@ -84,6 +84,7 @@ bool routed_through_cluster(UlogRequestType t) {
         case UlogRequestType::clear_region:
         case UlogRequestType::get_resync_work:
         case UlogRequestType::set_region_sync:
+        case UlogRequestType::status_info:  // local.c do_local_work: yes, STATUS_INFO too
         case UlogRequestType::is_remote_recovering:
         case UlogRequestType::postsuspend:
         case UlogRequestType::resume:

@@ -13,7 +13,7 @@
 //  * uuid_luid (cmirrord today, the default): logs looked up by uuid and luid, luid 0 a
 //    wildcard; new logs are appended to the pending list, moved to the official list at RESUME
 //    and back to pending at POSTSUSPEND; requests that cmirrord routes through the cluster
-//    (IS_CLEAN, FLUSH, MARK/CLEAR_REGION, GET_RESYNC_WORK, SET_REGION_SYNC,
+//    (IS_CLEAN, FLUSH, MARK/CLEAR_REGION, GET_RESYNC_WORK, SET_REGION_SYNC, STATUS_INFO,
 //    IS_REMOTE_RECOVERING, POSTSUSPEND, RESUME) lose their luid on the way (cluster_send sets
 //    it to 0) and reach the first official log with the uuid.
 //  * uuid (the historic daemon, LVM2 before 5c8922b72): lookup by uuid alone; a CTR for a uuid

@@ -50,7 +50,7 @@ const std::vector<Case>& cases() {
         {"load-then-clear.scn", MatchMode::uuid, {}},
         {"load-then-clear.scn",
          MatchMode::uuid_first,
-         {{"expect status lv", "0 2048 mirror 2 7:0 7:1 0/32 1 AA 1 clustered-core"},
+         {{"expect status lv", "0 2048 mirror 2 7:0 7:1 0/32 1 AA userspace 1 COM_FAILURE"},
           {"expect legs-identical lv", "differ in 32 of 32 regions (0-31)"}}},
         {"mirror-resize.scn", MatchMode::uuid_luid, {}},
         {"mirror-resize.scn",

@@ -162,9 +162,10 @@ freeze-log-server
 expect hang timeout=20s status m
 thaw-log-server
 advance 15s
-expect kernel-log 'Request timed out' since=f count=2
-expect log-request GET_SYNC_COUNT since=f answered=no count=2
-expect log-request GET_SYNC_COUNT since=f answered=yes count=1 error=0
+expect kernel-log 'Request timed out' since=f count=1
+expect log-request GET_SYNC_COUNT since=f count=2
+expect log-request GET_SYNC_COUNT since=f answered=no count=0
+expect log-request GET_SYNC_COUNT since=f answered=yes count=2 error=0
 )");
     EXPECT_TRUE(o.passed) << (o.failed.empty() ? "" : o.failed[0] + "\n" + o.messages[0]);
 }

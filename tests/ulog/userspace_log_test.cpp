@@ -123,6 +123,9 @@ TEST_F(UserspaceLogTest, CtrStringHasLengthAndArgsWithoutNul) {
 TEST_F(UserspaceLogTest, TableStatusHasTrailingSpace) {
     auto log = must_make({"LVM-testuuid", "clustered-core", "1024"});
     EXPECT_EQ(run(log->status(emu::StatusType::table)), "userspace 3 LVM-testuuid clustered-core 1024 ");
+    // cmirrord routes STATUS_INFO through the cluster (local.c), and a log joins its CPG at RESUME.
+    EXPECT_EQ(run(log->status(emu::StatusType::info)), "userspace 1 COM_FAILURE");
+    run(log->resume());
     EXPECT_EQ(run(log->status(emu::StatusType::info)), "1 clustered-core");
     destroy(log);
 }

@@ -5,6 +5,7 @@
 #
 #   bash tools/cmirrord/run.sh start DIR CMIRRORD [DMEMU]   # CMIRRORD: build.sh's cmirrord or cmirrord-legacy
 #   bash tools/cmirrord/run.sh stop DIR
+#   bash tools/cmirrord/run.sh signal DIR SIG   # to cmirrord alone: KILL (a crash), STOP, CONT
 #
 # corosync 3 wants a network and a /run of its own, and cmirrord finds it through libqb's
 # abstract Unix sockets, which belong to a network namespace. So both run in one new user,
@@ -18,7 +19,7 @@
 # ends both.
 set -euo pipefail
 
-usage() { echo "usage: $0 start DIR CMIRRORD [DMEMU] | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR CMIRRORD [DMEMU] | stop DIR | signal DIR SIG" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$(realpath -m "$2")
 state=$dir/cmirrord
@@ -33,6 +34,19 @@ stop)
   for _ in $(seq 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.05; done
   kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$state/ns.pid"
+  exit 0
+  ;;
+signal)
+  [ $# -ge 3 ] || usage
+  [ -f "$state/ns.pid" ] || { echo "cmirrord: not running for $dir" >&2; exit 1; }
+  # cmirrord is in the namespace's process group; its name is cmirrord or cmirrord-legacy (15
+  # characters: the whole of the kernel's comm). After a KILL the namespace's shell ends corosync.
+  pgid=$(cat "$state/ns.pid")
+  pkill "-$3" -g "$pgid" '^cmirrord' || { echo "cmirrord: no cmirrord in $dir's namespace" >&2; exit 1; }
+  # A crash is over when the process is: its connector socket is closed by then.
+  if [ "$3" = KILL ] || [ "$3" = 9 ]; then
+    for _ in $(seq 500); do pgrep -g "$pgid" '^cmirrord' >/dev/null || break; sleep 0.01; done
+  fi
   exit 0
   ;;
 start) [ $# -ge 3 ] || usage ;;

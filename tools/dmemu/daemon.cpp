@@ -47,17 +47,7 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         if (opts.netlink) {
             auto connector = std::make_unique<transfer::NetlinkConnectorServer>(ctx, paths.dir + "/connector.sock");
             // DIR/connector.listeners: how many processes listen, for scripts waiting on one.
-            const std::string count_file = paths.dir + "/connector.listeners";
-            auto write_count = [count_file](std::size_t n) {
-                const std::string tmp = count_file + ".new";
-                if (std::FILE* f = std::fopen(tmp.c_str(), "we")) {
-                    std::fprintf(f, "%zu\n", n);
-                    std::fclose(f);
-                    std::rename(tmp.c_str(), count_file.c_str());
-                }
-            };
-            write_count(0);
-            connector->on_listeners_changed(write_count);
+            connector->publish_listeners(paths.dir + "/connector.listeners");
             ulog_carrier = std::move(connector);
         } else
             ulog_carrier = std::make_unique<transfer::SeqpacketClient>(ctx, opts.ulogd_socket, transfer::Side::kernel);

@@ -2,6 +2,7 @@
 #include "tools/dmemu/exec.hpp"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -22,10 +23,9 @@ namespace {
 
 constexpr const char* kLibraryName = "libdmemu-preload.so";
 
-// Empty when something listens on DIR/ioctl.sock; otherwise why not, or "" + an ordinary errno
-// (no socket, nobody listening) in *err.
-std::string probe_daemon(const std::string& dir, int* err) {
-    const std::string path = dir + "/" + DMEMU_WIRE_SOCKET;
+// Empty when something listens on the socket; otherwise why not, or "" + an ordinary errno (no
+// socket, nobody listening) in *err.
+std::string probe_socket(const std::string& path, int* err) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path.size() >= sizeof(addr.sun_path)) return "socket path '" + path + "' is too long";
@@ -38,6 +38,18 @@ std::string probe_daemon(const std::string& dir, int* err) {
     // EAGAIN: the listen backlog is full, so a daemon is there.
     if (r == 0 || *err == EAGAIN || *err == ENOENT || *err == ECONNREFUSED) return {};
     return "connect " + path + ": " + std::strerror(*err);
+}
+
+// DIR is served by a daemon (DIR/ioctl.sock), or only by a netlink connector: `dmemu run
+// --log-server cmirrord` has no dm ioctls to offer the cmirrord it starts, only the connector.
+// That one is not connected to: a connection counts as a listener (connector.listeners), which
+// tools/cmirrord/run.sh is watching for cmirrord's own.
+std::string probe_daemon(const std::string& dir, int* err) {
+    std::string why = probe_socket(dir + "/" + DMEMU_WIRE_SOCKET, err);
+    struct stat st {};
+    if (why.empty() && *err == ENOENT && ::stat((dir + "/connector.sock").c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+        *err = 0;
+    return why;
 }
 
 // The library: $DMEMU_PRELOAD; beside the build tree's dmemu (build/tools/preload/); the

@@ -3,17 +3,17 @@
 // and stops with itself (docs/ulog.md).
 //   dmemu            dmemu-ulogd (found beside this dmemu) on DIR/ulogd.sock; its output in
 //                    DIR/ulogd.log
-//   cmirrord         the real cmirrord and corosync, through tools/cmirrord/run.sh, on the
-//   cmirrord-legacy  netlink connector (which --log-server cmirrord* turns on); the binaries come
-//                    from --cmirrord-dir, else $DMEMU_CMIRRORD_DIR, else the build tree's
-//                    cmirrord/ (tools/cmirrord/build.sh); the script from $DMEMU_CMIRRORD_RUN,
-//                    else the source tree's
+//   cmirrord         the real cmirrord and corosync (scenario/cmirrord_process.hpp), on the
+//   cmirrord-legacy  netlink connector (which --log-server cmirrord* turns on)
 // start() runs off the event loop (cmirrord's start waits for it to join the connector, which
 // the loop must accept); stop() after the devices are gone, so that their DTRs reach the server.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <sys/types.h>
+
+#include "tools/scenario/cmirrord_process.hpp"
 
 namespace dmemu::daemon {
 
@@ -34,7 +34,7 @@ public:
 private:
     std::string name_, dir_, cmirrord_dir_;
     pid_t ulogd_ = -1;
-    bool cmirrord_started_ = false;
+    std::unique_ptr<scenario::CmirrordProcess> cmirrord_;
 };
 
 }  // namespace dmemu::daemon

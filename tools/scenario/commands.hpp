@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The scenario subcommands of `dmemu`:
 //   dmemu run FILE [--seed N] [--match uuid+luid|uuid|uuid-first] [--faults PLAN]
-//             [--trace OUT.jsonl] [-v]
+//             [--trace OUT.jsonl] [-v] [--log-server dmemu|cmirrord|cmirrord-legacy]
+//             [--cmirrord-dir DIR]
 //   dmemu run --replay TRACE
 //   dmemu sweep FILE --seeds A..B [--jobs N] [--match MODE] [--faults PLAN] [--json]
 // main() creates one ScenarioCommands before parsing and asks it afterwards whether one of its
@@ -33,6 +34,8 @@ private:
     std::string trace_;
     std::string faults_;
     std::string replay_;
+    std::string log_server_ = "dmemu";
+    std::string cmirrord_dir_;
     bool verbose_ = false;
     std::string seeds_;
     unsigned jobs_ = 2;

@@ -10,12 +10,9 @@
 namespace dmemu::scenario {
 
 bool drive(World& world, const std::function<bool()>& done, emu::TimePoint deadline) {
-    auto& ctx = world.context();
     auto& clock = world.clock();
     for (;;) {
-        do {
-            ctx.restart();
-        } while (ctx.poll() > 0);
+        clock.settle();
         if (done()) return true;
         const auto next = clock.next_deadline();
         if (!next || *next > deadline) {

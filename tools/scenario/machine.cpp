@@ -36,12 +36,6 @@ private:
     Trace& trace_;
 };
 
-logs::LogServerOptions server_options(logs::MatchMode match) {
-    logs::LogServerOptions s;
-    s.match = match;
-    return s;
-}
-
 emu::DeviceMapper::Options dm_options() {
     emu::DeviceMapper::Options o;
     o.dm_major = 253;
@@ -51,13 +45,13 @@ emu::DeviceMapper::Options dm_options() {
 }  // namespace
 
 Machine::Machine(boost::asio::io_context& loop, emu::TimePoint start, emu::Rng mapper_rng,
-                 const emu::Rng& run_rng, logs::MatchMode match, Trace& trace,
+                 const emu::Rng& run_rng, std::unique_ptr<LogServerSide> log_server, Trace& trace,
                  std::shared_ptr<UlogObserver> observer)
     : ctx(loop),
       rng(std::move(mapper_rng)),
       dm(ctx, clock, rng, klog, targets, dm_options()),
-      server(ctx, server_options(match)),
-      cuttable(server.kernel_carrier()),
+      server(std::move(log_server)),
+      cuttable(server->kernel_carrier()),
       endpoint(clock, klog, cuttable),
       channel(std::make_unique<TracingChannel>(dm, trace)) {
     // A restarted machine's clock starts where the old one stopped: time goes on.
@@ -73,10 +67,12 @@ Machine::Machine(boost::asio::io_context& loop, emu::TimePoint start, emu::Rng m
         j["text"] = line.text;
         trace.emit(j);
     });
-    server.link().hooks().append(std::move(observer));
-    transport = std::make_unique<transfer::TransportFaults>("ulog", server.link().hooks(), clock,
+    server->hooks().append(std::move(observer));
+    transport = std::make_unique<transfer::TransportFaults>("ulog", server->hooks(), clock,
                                                             run_rng, &cuttable);
     dm.set_ulog_endpoint(&endpoint);
+    // Virtual time waits while a real server works on a request (real_log_server.hpp).
+    clock.set_hold([s = server.get()] { return s->working(); });
 }
 
 Machine::~Machine() = default;
@@ -85,8 +81,7 @@ void Machine::power_off() {
     *on = false;
     if (crash) crash->disarm();
     transport->clear();
-    server.stop();
-    server.link().server_side().set_receiver(nullptr);
+    server->power_off();
     cuttable.set_cut(true);
 }
 

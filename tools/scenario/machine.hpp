@@ -2,7 +2,8 @@
 // One boot of the emulated machine: what a power cut throws away and a restart builds anew. Its
 // virtual clock (on the world's one loop: the disks' media complete their bios there, and they
 // outlive the machine), the kernel log, the device mapper with the built-in targets and
-// its disks (FaultyDisks), the log server daemon in the run's match mode, the kernel side of the
+// its disks (FaultyDisks), the log server (dmemu's model in the run's match mode, or a real
+// cmirrord), the kernel side of the
 // userspace-log transport (sending through a CuttableCarrier so `cut` faults work), the transport
 // faults on the link, the log-server crash trigger, and the dmsetup channel into the mapper.
 //
@@ -27,9 +28,9 @@
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
-#include "logs/userspace/log_server_connection.hpp"
 #include "tools/dmsetup/ioctl_channel.hpp"
 #include "tools/scenario/crash_trigger.hpp"
+#include "tools/scenario/log_server_side.hpp"
 #include "tools/scenario/trace.hpp"
 #include "tools/scenario/ulog_observer.hpp"
 #include "transfer/faults/cuttable_carrier.hpp"
@@ -41,8 +42,9 @@ namespace dmemu::scenario {
 struct Machine {
     // `start`: the virtual time the machine boots at (0, or the moment of the power cut).
     // `rng`: the mapper's randomness (the run's Rng on the first boot, a named stream after).
+    // `server`: the log server, built on ctx (log_server_side.hpp).
     Machine(boost::asio::io_context& ctx, emu::TimePoint start, emu::Rng rng,
-            const emu::Rng& run_rng, logs::MatchMode match, Trace& trace,
+            const emu::Rng& run_rng, std::unique_ptr<LogServerSide> server, Trace& trace,
             std::shared_ptr<UlogObserver> observer);
     ~Machine();
     Machine(const Machine&) = delete;
@@ -58,7 +60,7 @@ struct Machine {
     emu::KernelLog klog;
     emu::TargetRegistry targets;
     emu::DeviceMapper dm;
-    logs::InProcessLogServer server;
+    std::unique_ptr<LogServerSide> server;
     transfer::CuttableCarrier cuttable;
     transfer::KernelEndpoint endpoint;
     std::unique_ptr<transfer::TransportFaults> transport;

@@ -18,6 +18,11 @@ std::optional<TraceHeader> parse_trace_header(const std::string& first_line, std
             *error = "the first line is not a \"run\" line";
             return std::nullopt;
         }
+        if (j.contains("log_server")) {
+            *error = "the run was against " + j["log_server"].get<std::string>() +
+                     ", a real process: it does not replay from its seed";
+            return std::nullopt;
+        }
         TraceHeader h;
         h.file = j.at("file").get<std::string>();
         h.hash = j.at("hash").get<std::string>();

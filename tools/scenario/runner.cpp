@@ -53,19 +53,34 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     RunResult result;
     emu::DeterminismGuard guard;
     Trace trace(options.trace);
-    auto world = std::make_unique<World>(WorldOptions{options.seed, options.match}, trace);
     {
         Json j = trace.event("run");
         j["file"] = scenario.file;
         j["hash"] = scenario.hash;
         j["seed"] = options.seed;
         j["match"] = logs::to_string(options.match);
+        if (options.log_server != "dmemu") {
+            // The kernel side still runs on virtual time, but that time waits for a real
+            // process (real_log_server.hpp): the run cannot be replayed from its seed.
+            j["log_server"] = "the real " + options.log_server + ", with corosync";
+            j["clock"] = "virtual, standing still while the real log server works: not replayable";
+            j["reached"] = "not observable: reached= expectations check the rest";
+        }
         j["steps"] = scenario.steps.size();
         // The plan's whole text: --replay needs nothing but the trace and the scenario file.
         if (options.plan)
             j["plan"] = {{"file", options.plan->file},
                          {"hash", options.plan->hash},
                          {"text", options.plan->text}};
+        trace.emit(j);
+    }
+    // After the run line: a real server starts here, and what it says goes into the trace.
+    auto world = std::make_unique<World>(
+        WorldOptions{options.seed, options.match, options.log_server, options.cmirrord_dir}, trace);
+    if (options.log_server != "dmemu" && trace.enabled()) {
+        Json j = trace.event("server");
+        j["event"] = "start";
+        j["what"] = world->log_server().describe();
         trace.emit(j);
     }
     if (options.plan) world->set_fault_plan(std::make_shared<FaultPlan>(options.plan));
@@ -142,6 +157,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (result.torn_down)
         world.reset();
     else {
+        world->log_server().power_off();  // a real daemon must not outlive the run
         world->release_logger();
         stuck_worlds().push_back(std::move(world));
     }

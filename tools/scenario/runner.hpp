@@ -29,6 +29,10 @@ struct PlanSpec;
 struct RunOptions {
     std::uint64_t seed = 1;
     logs::MatchMode match = logs::MatchMode::uuid_luid;
+    // WorldOptions::log_server: "dmemu", or a real daemon ("cmirrord", "cmirrord-legacy"), with
+    // which the run does not replay. A real daemon that cannot start throws std::runtime_error.
+    std::string log_server = "dmemu";
+    std::string cmirrord_dir;
     Trace::Sink trace;  // empty: no trace
     // A fault plan laid over the scenario (fault_plan.hpp); recorded in the trace's first line.
     std::shared_ptr<const PlanSpec> plan;

@@ -116,14 +116,17 @@ void UlogObserver::on_reply(const transfer::UlogMessage& m) {
     if (!m.is_bare_ack()) x.reply = summarize_reply(x.type, m.payload);
     x.server = server_;
     // The engine just handled the request: its last event with this seq says which object.
-    auto& engine = engine_();
-    const auto& events = engine.events();
-    for (auto it = events.rbegin(); it != events.rend(); ++it)
-        if (it->seq == seq) {
-            x.instance = it->instance;
-            break;
-        }
-    engine.clear_events();
+    if (logs::LogServer* engine = engine_()) {
+        const auto& events = engine->events();
+        for (auto it = events.rbegin(); it != events.rend(); ++it)
+            if (it->seq == seq) {
+                x.instance = it->instance;
+                break;
+            }
+        engine->clear_events();
+    } else {
+        x.reached_known = false;
+    }
     if (x.instance != 0) {
         const auto key = std::make_pair(server_, x.instance);
         if (x.type == UlogRequestType::ctr && x.error == 0) owner_.try_emplace(key, x.log);
@@ -139,8 +142,10 @@ void UlogObserver::on_reply(const transfer::UlogMessage& m) {
         j["error"] = x.error;
         if (!x.reply.empty()) j["payload"] = x.reply;
         j["server"] = x.server;
-        j["instance"] = x.instance;
-        j["reached"] = x.reached == 0 ? Json(nullptr) : Json(log_name(x.reached));
+        if (x.reached_known) {
+            j["instance"] = x.instance;
+            j["reached"] = x.reached == 0 ? Json(nullptr) : Json(log_name(x.reached));
+        }
         trace_.emit(j);
     }
 }

@@ -39,12 +39,14 @@ struct UlogExchange {
     std::uint64_t instance = 0;  // the server's object it reached (0: none)
     std::uint32_t server = 1;    // server generation: 2 after the first restart, ...
     int reached = 0;             // L<n> whose CTR created that object (0: none)
+    bool reached_known = true;   // false: a real server, which does not say
     std::string reply;           // payload summary
 };
 
 class UlogObserver final : public transfer::MessageHook {
 public:
-    using EngineFn = std::function<logs::LogServer&()>;
+    // The server's engine, or nullptr when it is a real process whose objects cannot be seen.
+    using EngineFn = std::function<logs::LogServer*()>;
     UlogObserver(Trace& trace, EngineFn engine) : trace_(trace), engine_(std::move(engine)) {}
 
     void on_message(transfer::Direction direction, std::vector<std::byte> message,

@@ -14,6 +14,7 @@
 #include "tools/scenario/background_io.hpp"
 #include "tools/scenario/driver.hpp"
 #include "tools/scenario/fault_plan.hpp"
+#include "tools/scenario/real_log_server.hpp"
 
 namespace dmemu::scenario {
 
@@ -78,7 +79,7 @@ World::World(WorldOptions options, Trace& trace)
       trace_(trace),
       rng_(options.seed),
       observer_(std::make_shared<UlogObserver>(
-          trace, [this]() -> logs::LogServer& { return machine_->server.engine(); })),
+          trace, [this]() { return machine_->server->engine(); })),
       data_(options.seed),
       server_log_capture_(capture_server_log(trace)) {
     // The first machine draws from the run's Rng itself, as the world always did.
@@ -92,14 +93,18 @@ World::~World() {
 }
 
 std::unique_ptr<Machine> World::boot(emu::TimePoint start, emu::Rng mapper_rng) {
-    auto m = std::make_unique<Machine>(ctx_, start, std::move(mapper_rng), rng_, options_.match,
+    auto server = options_.log_server == "dmemu"
+                      ? make_model_log_server(ctx_, options_.match)
+                      : make_real_log_server(ctx_, options_.log_server, options_.cmirrord_dir);
+    auto m = std::make_unique<Machine>(ctx_, start, std::move(mapper_rng), rng_, std::move(server),
                                        trace_, observer_);
     ++boots_;
     trace_.attach_clock(&m->clock);
     observer_->set_clock(&m->clock);
     m->crash = std::make_shared<CrashTrigger>(
         [this](const transfer::UlogMessage& request) { crash_at(request); });
-    m->server.link().hooks().append(m->crash);
+    m->server->hooks().append(m->crash);
+    m->server->hooks_appended();
     m->transport->subscribe([this](const transfer::TransportFaultEvent& e) {
         Json j = trace_.event("fault");
         j["where"] = e.link;
@@ -178,10 +183,16 @@ asio::awaitable<DeviceHandle> World::device_by_number(std::string majmin) {
 }
 
 void World::crash_log_server() {
-    auto& server = log_server();
-    server.stop();
-    server.link().server_side().set_receiver(nullptr);
+    note_server_step("crash", log_server().crash());
     server_state_ = ServerState::crashed;
+}
+
+void World::note_server_step(const char* what, const std::string& error) {
+    if (error.empty() || !trace_.enabled()) return;
+    Json j = trace_.event("server");
+    j["event"] = what;
+    j["error"] = error;
+    trace_.emit(j);
 }
 
 void World::crash_at(const transfer::UlogMessage& request) {
@@ -199,29 +210,27 @@ void World::crash_at(const transfer::UlogMessage& request) {
 }
 
 void World::restart_log_server() {
-    auto& server = log_server();
-    server.link().server_side().set_receiver(nullptr);
-    server.restart();
+    note_server_step("restart", log_server().restart());
     observer_->server_restarted();
     server_state_ = ServerState::running;
 }
 
 void World::freeze_log_server() {
-    auto& server = log_server();
-    server.stop();
-    server.link().server_side().set_receiver([](std::vector<std::byte>) {});
+    note_server_step("freeze", log_server().freeze());
     server_state_ = ServerState::frozen;
 }
 
 void World::thaw_log_server() {
     if (server_state_ != ServerState::frozen) return;
-    auto& server = log_server();
-    server.link().server_side().set_receiver(nullptr);
-    server.start();
+    note_server_step("thaw", log_server().thaw());
     server_state_ = ServerState::running;
 }
 
 asio::awaitable<std::string> World::power_cut() {
+    // A real daemon cannot be carried over to the next boot (its namespace and connector are the
+    // machine's); the model's server can, and is.
+    if (log_server().engine() == nullptr)
+        co_return "power-cut: not with a real log server (--log-server " + options_.log_server + ")";
     // The workers' I/O in flight never completes: the jobs are forgotten, their coroutines stay
     // parked on the old machine.
     background_->abandon_all();

@@ -40,6 +40,10 @@ class FaultPlan;
 struct WorldOptions {
     std::uint64_t seed = 1;
     logs::MatchMode match = logs::MatchMode::uuid_luid;
+    // "dmemu" (the in-process model, in `match` mode), "cmirrord" or "cmirrord-legacy" (the real
+    // daemon: real_log_server.hpp; `match` then only picks the scenario's [mode] lines).
+    std::string log_server = "dmemu";
+    std::string cmirrord_dir;  // where the real daemons are ("": the default)
 };
 
 // What `mark NAME` remembers: where the wire and the kernel log were.
@@ -70,7 +74,7 @@ public:
     emu::KernelLog& kernel_log() { return machine_->klog; }
     emu::DeviceMapper& dm() { return machine_->dm; }
     dmsetup::IoctlChannel& channel() { return *machine_->channel; }
-    logs::InProcessLogServer& log_server() { return machine_->server; }
+    LogServerSide& log_server() { return *machine_->server; }
     transfer::TransportFaults& transport_faults() { return *machine_->transport; }
     CrashTrigger& crash_trigger() { return *machine_->crash; }
     // How many machines ran so far: 1, and one more per power cut.
@@ -87,7 +91,8 @@ public:
     // By number as tables print it ("7:1"): a mapped device or a disk.
     asio::awaitable<DeviceHandle> device_by_number(std::string majmin);
 
-    // Log server life (the world's server is in-process: no real process dies).
+    // Log server life (log_server_side.hpp: the model's server is in-process, no real process
+    // dies; a real cmirrord does). A step that cannot be done is noted in the trace.
     void crash_log_server();    // stops listening, state lost at restart: the kernel gets -ESRCH
     void restart_log_server();  // a fresh engine, listening
     void freeze_log_server();   // listening but silent: requests time out after 15 s
@@ -130,6 +135,8 @@ public:
     void release_logger() { server_log_capture_.reset(); }
 
 private:
+    // A log-server step the server could not do goes into the trace (kind "server").
+    void note_server_step(const char* what, const std::string& error);
     // Builds a machine: hooks, fault tracing, the crash trigger; the plan's faults.
     std::unique_ptr<Machine> boot(emu::TimePoint start, emu::Rng mapper_rng);
     void on_disk_added(const std::string& name);

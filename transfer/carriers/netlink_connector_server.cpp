@@ -14,6 +14,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 
 #include "transfer/carriers/seq_packet_protocol.hpp"
@@ -140,6 +141,19 @@ void NetlinkConnectorServer::set_receiver(Receiver receiver) {
 }
 
 HookChain& NetlinkConnectorServer::hooks() { return state_->hooks; }
+
+void NetlinkConnectorServer::publish_listeners(std::string file) {
+    auto write_count = [file = std::move(file)](std::size_t n) {
+        const std::string tmp = file + ".new";
+        if (std::FILE* f = std::fopen(tmp.c_str(), "we")) {
+            std::fprintf(f, "%zu\n", n);
+            std::fclose(f);
+            std::rename(tmp.c_str(), file.c_str());
+        }
+    };
+    write_count(listeners());
+    on_listeners_changed(std::move(write_count));
+}
 
 void NetlinkConnectorServer::on_listeners_changed(std::function<void(std::size_t)> fn) {
     state_->listeners_changed = std::move(fn);

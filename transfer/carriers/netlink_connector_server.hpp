@@ -37,6 +37,10 @@ public:
     std::size_t listeners() const;
     // Called with the number of connected sockets whenever one joins or goes away.
     void on_listeners_changed(std::function<void(std::size_t)> fn);
+    // Keeps `file` holding that number (written whole, by rename), for scripts that wait for a
+    // process to join (tools/cmirrord/run.sh reads DIR/connector.listeners). Replaces the
+    // on_listeners_changed callback.
+    void publish_listeners(std::string file);
 
     int send(std::vector<std::byte> message) override;
     void set_receiver(Receiver receiver) override;

@@ -147,7 +147,8 @@ private:
         const std::string who = fmt::format("{} seq {} from {}", transfer::short_name(x.type),
                                             x.seq, UlogObserver::log_name(x.log));
         if ((s_.reached || s_.error) && !x.answered) return fmt::format("{} got no reply", who);
-        if (s_.reached) {
+        // A real server does not say which of its objects a request reached: the rest is checked.
+        if (s_.reached && x.reached_known) {
             const int want = s_.reached->resolve(o);
             const auto log_of = [](const std::string& name) {
                 return fmt::format("{}'s log", name);
