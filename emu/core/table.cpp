@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <numeric>
 
 #include "emu/core/target_registry.hpp"
@@ -16,6 +17,9 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::string_view kPrefix = "table";
+// LLONG_MAX >> SECTOR_SHIFT: the last sector a table may end at.
+constexpr Sector kMaxTableEnd =
+    static_cast<Sector>(std::numeric_limits<long long>::max()) >> kSectorShift;
 
 // ERR_PTR(r) as the kernel's %pe prints it.
 const char* errno_symbol(int err) {
@@ -66,6 +70,15 @@ asio::awaitable<Table::BuildResult> Table::build(std::unique_ptr<TableEnvironmen
         if (r != 0) break;
         if (spec.length == 0) {
             klog.err(kPrefix, "{}: zero-length target", e.device_name());
+            r = -EINVAL;
+            break;
+        }
+        // The 6.1 stable check (dm_table_add_target, "dm-table: check valid start and len"):
+        // the table's end must neither wrap nor pass 2^63 bytes. Before the type lookup, and
+        // like zero-length a line without the target type or an errno.
+        if (spec.start + spec.length < spec.start ||
+            spec.start + spec.length > kMaxTableEnd) {
+            klog.err(kPrefix, "{}: too large device", e.device_name());
             r = -EINVAL;
             break;
         }

@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <limits>
 #include <optional>
 
 #include <fmt/format.h>
@@ -25,17 +26,26 @@ std::string_view next_word(std::string_view& s) {
 
 // One word as glibc's sscanf "%llu" reads it in libdm's _parse_line: optional white space, an
 // optional sign ('-' negates modulo 2^64, as strtoull does), at least one digit, and here
-// nothing after it. (The kernel's own rules, with no sign, are emu/util/kernel_scan.hpp's.)
+// nothing after it. A value past 2^64 - 1 saturates there whatever its sign, as strtoull's
+// ERANGE result does (sscanf keeps it): "99999999999999999999" and "-1" both read as
+// 18446744073709551615 (oracle t38). (The kernel's own rules, with no sign and wrapping, are
+// emu/util/kernel_scan.hpp's.)
 std::optional<std::uint64_t> scanf_ull(std::string_view word) {
+    constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
     std::size_t i = 0;
     while (i < word.size() && is_space(word[i])) ++i;
     bool negative = false;
     if (i < word.size() && (word[i] == '-' || word[i] == '+')) negative = word[i++] == '-';
     const std::size_t first_digit = i;
     std::uint64_t v = 0;
-    while (i < word.size() && std::isdigit(static_cast<unsigned char>(word[i])))
-        v = v * 10 + static_cast<std::uint64_t>(word[i++] - '0');
+    bool overflow = false;
+    while (i < word.size() && std::isdigit(static_cast<unsigned char>(word[i]))) {
+        const auto digit = static_cast<std::uint64_t>(word[i++] - '0');
+        if (v > (kMax - digit) / 10) overflow = true;
+        v = v * 10 + digit;
+    }
     if (i == first_digit || i != word.size()) return std::nullopt;
+    if (overflow) return kMax;
     return negative ? 0 - v : v;
 }
 

@@ -44,6 +44,37 @@ TEST_F(TableRules, GapOverlapAndNonZeroStartAreAllGaps) {
     }
 }
 
+// dm_table_add_target (6.1 stable): start + len may neither wrap nor pass LLONG_MAX >> 9, checked
+// after zero-length and before the type lookup, with no target type and no errno (t38).
+TEST_F(TableRules, TooLargeDevice) {
+    const V too_large{"device-mapper: table: 254:0: too large device", kAdd};
+    const std::string max = "18446744073709551615";
+    for (const std::string& t : std::vector<std::string>{"0 " + max + " zero", "0 9223372036854775807 zero", "0 18014398509481984 zero",
+          "0 1 zero\n1 " + max + " zero", "0 100 zero\n100 " + max + " zero",
+          max + " 1 zero", "0 " + max + " linear /dev/ram0 0", "0 " + max + " nosuch"}) {
+        auto [err, lines] = try_load(t);
+        EXPECT_EQ(err, -EINVAL) << t;
+        EXPECT_EQ(lines, too_large) << t;
+    }
+    // The last sector a table may end at, and zero length checked first.
+    EXPECT_EQ(try_load("0 18014398509481983 zero").first, 0);
+    EXPECT_EQ(try_load(max + " 0 zero").second,
+              (V{"device-mapper: table: 254:0: zero-length target", kAdd}));
+}
+
+// device_area_is_invalid with a start past the device: the kernel's own sscanf wraps a number
+// that does not fit (t38 [38]: 99999999999999999999 is 7766279631452241919).
+TEST_F(TableRules, LinearOffsetPastTheDevice) {
+    EXPECT_EQ(try_load("0 100 linear /dev/ram0 18446744073709551615").second,
+              (V{"device-mapper: table: 254:0: ram0 too small for target: start=18446744073709551615, "
+                 "len=100, dev_size=131072",
+                 "device-mapper: core: Cannot calculate initial queue limits",
+                 "device-mapper: ioctl: unable to set up device queue for new table."}));
+    EXPECT_EQ(try_load("0 100 linear /dev/ram0 99999999999999999999").second.front(),
+              "device-mapper: table: 254:0: ram0 too small for target: start=7766279631452241919, "
+              "len=100, dev_size=131072");
+}
+
 TEST_F(TableRules, EmptyTableIsRefused) {
     EXPECT_EQ(try_load("").first, -EINVAL);
 }
@@ -156,6 +187,23 @@ TEST(TableText, ParsesLinesCommentsAndRejectsGarbage) {
     EXPECT_EQ((*specs)[1].params, "1:0  7");
     EXPECT_FALSE(parse_table_text("0 zero\n", "", &err));
     EXPECT_EQ(err, "Invalid format on line 1 of table ");
+}
+
+// libdm's sscanf("%llu"): a number past 2^64 - 1 saturates whatever its sign; "-1" wraps (t38).
+TEST(TableText, StartAndLengthReadAsGlibcSscanfDoes) {
+    std::string err;
+    for (const char* line : {"0 99999999999999999999 zero", "0 -99999999999999999999 zero",
+                             "0 -1 zero", "0 18446744073709551615 zero"}) {
+        auto specs = parse_table_text(line, "", &err);
+        ASSERT_TRUE(specs) << line;
+        EXPECT_EQ((*specs)[0].length, 18446744073709551615ull) << line;
+    }
+    auto plus = parse_table_text("0 +100 zero", "", &err);
+    ASSERT_TRUE(plus);
+    EXPECT_EQ((*plus)[0].length, 100u);
+    auto wrap = parse_table_text("0 -18446744073709551615 zero", "", &err);
+    ASSERT_TRUE(wrap);
+    EXPECT_EQ((*wrap)[0].length, 1u);
 }
 
 TEST(TableText, SplitArgsHonoursBackslash) {
