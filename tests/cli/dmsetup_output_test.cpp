@@ -104,8 +104,13 @@ TEST_F(DmsetupOutput, ClientSideNameChecks) {
     EXPECT_EQ(run({"rename", "z", "a/b"}).err,
               "Name \"a/b\" invalid. It contains \"/\".\nCommand failed.\n");
     EXPECT_EQ(run({"rename", "z"}).err, "No device specified.\nCommand failed.\n");
-    // libdm copies at most the uuid field's size; the kernel keeps the first 128 bytes.
-    ok({"create", "u", "-u", std::string(140, 'U'), "--table", "0 8 zero"});
+    // In auto mode (the default) a uuid over 128 bytes does not fit its mangled form
+    // (t30); with mangling off libdm copies at most the uuid field's size and the kernel keeps
+    // the first 128 bytes.
+    EXPECT_EQ(run({"create", "u", "-u", std::string(140, 'U'), "--table", "0 8 zero"}).exit_code,
+              1);
+    ok({"--manglename", "none", "create", "u", "-u", std::string(140, 'U'), "--table",
+        "0 8 zero"});
     EXPECT_EQ(run({"info", "-c", "--noheadings", "-o", "uuid", "u"}).out,
               std::string(128, 'U') + "\n");
 }

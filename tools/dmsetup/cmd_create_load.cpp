@@ -45,7 +45,11 @@ asio::awaitable<bool> cmd_create(Session& s, CommandCall call) {
     const std::string* file = call.argv.size() == 2 ? &call.argv[1] : nullptr;
     DmRequest create;
     if (!co_await s.set_device(create, &name, Task::create)) co_return false;
-    if (s.opts.uuid) create.uuid = kernel_uuid(*s.opts.uuid);
+    if (s.opts.uuid) {
+        auto uuid = s.wire_uuid(*s.opts.uuid);
+        if (!uuid) co_return false;
+        create.uuid = std::move(*uuid);
+    }
     std::vector<emu::TargetSpec> targets;
     if (!s.opts.notable) {
         auto parsed = read_table(s, file);

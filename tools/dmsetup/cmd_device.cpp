@@ -19,9 +19,6 @@ namespace {
 // coroutines with non-trivial parameters (free() of the caller's SSO buffer).
 const DmRequest kNoDevice;
 
-constexpr std::size_t kNameLen = 128;  // DM_NAME_LEN
-constexpr std::size_t kUuidLen = 129;  // DM_UUID_LEN
-
 const std::string* first_arg(const CommandCall& call) {
     return call.argv.empty() ? nullptr : &call.argv[0];
 }
@@ -124,23 +121,10 @@ asio::awaitable<bool> cmd_rename(Session& s, CommandCall call) {
     const std::string& target = call.argv.back();
     DmRequest req;
     if (!co_await s.set_device(req, name, Task::rename)) co_return false;
-    if (s.opts.setuuid) {
-        if (target.size() >= kUuidLen) {
-            s.errorf("Uuid \"{}\" too long", target);
-            co_return false;
-        }
-        req.set_uuid = true;
-    } else if (target.find('/') != std::string::npos) {
-        s.errorf("Name \"{}\" invalid. It contains \"/\".", target);
-        co_return false;
-    } else if (target.size() >= kNameLen) {
-        s.errorf("Name \"{}\" too long", target);
-        co_return false;
-    } else if (target.empty()) {
-        s.error("Non empty new name is required.");
-        co_return false;
-    }
-    req.new_name = target;
+    auto new_name = s.wire_new_name(target, s.opts.setuuid > 0);
+    if (!new_name) co_return false;
+    req.set_uuid = s.opts.setuuid > 0;
+    req.new_name = std::move(*new_name);
     co_return (co_await s.run(Task::rename, req)).has_value();
 }
 

@@ -53,6 +53,8 @@ boost::asio::awaitable<bool> cmd_info(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_deps(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_status(Session&, CommandCall);  // status, table
 boost::asio::awaitable<bool> cmd_mknodes(Session&, CommandCall);
+boost::asio::awaitable<bool> cmd_splitname(Session&, CommandCall);  // cmd_names.cpp
+boost::asio::awaitable<bool> cmd_mangle(Session&, CommandCall);     // cmd_names.cpp
 boost::asio::awaitable<bool> cmd_target_version(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_targets(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_version(Session&, CommandCall);

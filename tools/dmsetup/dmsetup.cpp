@@ -47,7 +47,7 @@ const Command kCommands[] = {
      cmd_status},
     {"wait", "<device> [<event_nr>] [--noflush]", 0, 2, 0, nullptr},
     {"mknodes", "[<device>...]", 0, -1, 1, cmd_mknodes},
-    {"mangle", "[<device>...]", 0, -1, 1, nullptr},
+    {"mangle", "[<device>...]", 0, -1, 1, cmd_mangle},
     {"udevcreatecookie", "", 0, 0, 0, nullptr},
     {"udevreleasecookie", "[<cookie>]", 0, 1, 0, nullptr},
     {"udevflags", "<cookie>", 1, 1, 0, nullptr},
@@ -58,7 +58,7 @@ const Command kCommands[] = {
     {"targets", "", 0, 0, 0, cmd_targets},
     {"version", "", 0, 0, 0, cmd_version},
     {"setgeometry", "<device> <cyl> <head> <sect> <start>", 5, 5, 0, nullptr},
-    {"splitname", "<device> [<subsystem>]", 1, 2, 0, nullptr},
+    {"splitname", "<device> [<subsystem>]", 1, 2, 0, cmd_splitname},
 };
 #undef T
 
@@ -113,6 +113,7 @@ asio::awaitable<int> dmsetup_main(Session& s, const std::vector<std::string>& ar
         co_return 1;
     }
     s.opts = std::move(*parsed.options);
+    if (s.opts.manglename) s.mangling = *s.opts.manglename;
     if (!s.opts.unsupported.empty()) {
         s.errorf("dmsetup: option '--{}' is not supported by dmemu", s.opts.unsupported.front());
         co_return 1;
@@ -153,13 +154,21 @@ asio::awaitable<int> dmsetup_main(Session& s, const std::vector<std::string>& ar
             s.errorf("dmsetup: '{}' is not supported by dmemu", cmd->name);
             co_return 1;
         }
+        // dmsetup's main(): splitname always reports; mangle's own tasks use mode none.
+        if (cmd->fn == cmd_splitname && !s.opts.columns) ++s.opts.columns;
+        if (cmd->fn == cmd_mangle) s.mangling = Mangling::none;
         if (!process_dev_name_options(s)) {
             s.error("Couldn't process command line.");
             co_return 1;
         }
         if (s.opts.columns && cmd->fn != cmd_help) {
+            if (s.opts.sort && cmd->fn == cmd_status) {
+                s.error("--sort is not yet supported with status and table.");
+                co_return 1;
+            }
             std::string error, help;
-            s.report = Report::create(report_config(s.opts), &error, &help);
+            s.report = Report::create(report_config(s.opts, cmd->fn == cmd_splitname), &error,
+                                      &help);
             s.err += error + help;
             if (!s.report) co_return 1;
         }

@@ -38,6 +38,8 @@ namespace {
 asio::awaitable<bool> display_info_cols(Session& s, const emu::DmInfo& info) {
     ReportObject obj;
     obj.info = info;
+    obj.split = split_name(info.uuid, info.name, '-');
+    obj.mangling = s.mangling;
     if (s.report->needs_deps()) {
         emu::DmRequest req;
         req.devt = info.devt;

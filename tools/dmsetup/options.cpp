@@ -93,7 +93,7 @@ constexpr LongOption kLongOptions[] = {
     {"separator", true, Effect::handled},
     {"setuuid", false, Effect::handled},
     {"showkeys", false, Effect::handled},
-    {"sort", true, Effect::unsupported},
+    {"sort", true, Effect::handled},
     {"start", true, Effect::ignored},
     {"table", true, Effect::handled},
     {"target", true, Effect::handled},
@@ -219,6 +219,8 @@ std::string apply(Options& o, std::string_view name, const std::string& arg) {
         o.fields = arg;
     else if (name == "separator")
         o.separator = arg;
+    else if (name == "sort")
+        o.sort = arg;
     else if (name == "target")
         o.target = arg;
     else if (name == "major")
@@ -235,8 +237,8 @@ std::string apply(Options& o, std::string_view name, const std::string& arg) {
         else
             return "Unknown headings type.";
     } else if (name == "manglename") {
-        if (!iequals(arg, "none") && !iequals(arg, "auto") && !iequals(arg, "hex"))
-            return "Unknown name mangling mode.";
+        o.manglename = parse_mangling(arg);
+        if (!o.manglename) return "Unknown name mangling mode.";
     } else if (name == "mode") {
         char* end = nullptr;
         errno = 0;

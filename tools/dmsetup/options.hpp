@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/dmsetup/name_mangling.hpp"
+
 namespace dmemu::dmsetup {
 
 struct Options {
@@ -39,6 +41,8 @@ struct Options {
     std::optional<std::string> target;     // --target
     std::optional<int> major;              // -j, --major
     std::optional<int> minor;              // -m, --minor
+    std::optional<std::string> sort;       // -O, --sort
+    std::optional<Mangling> manglename;    // --manglename none|auto|hex
     // dmsetup options dmemu recognises but does not emulate ("--select", "--tree", ...).
     std::vector<std::string> unsupported;
     // Non-option words in order; the command first.

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <cstring>
 
 #include "tools/dmsetup/options.hpp"
 
@@ -39,6 +41,23 @@ std::string join_names(const std::vector<std::string>& names) {
     return s;
 }
 
+// dm_task_get_name_mangled / _uuid_mangled: mode none mangles as auto does.
+std::string mangled(const std::string& s, std::string_view what, std::size_t buf_len,
+                    Mangling mode) {
+    std::string ignored;
+    MangleResult m = mangle_string(s, what, buf_len, mode, &ignored);
+    return m.ok ? m.out : s;
+}
+
+// dm_task_get_name_unmangled / _uuid_unmangled: a reply was unmangled already unless the mode
+// is none.
+std::string unmangled(const std::string& s, std::string_view what, Mangling mode) {
+    if (mode != Mangling::none) return s;
+    std::string ignored;
+    MangleResult m = unmangle_string(s, what, mode, &ignored);
+    return m.ok ? m.out : s;
+}
+
 struct Field {
     Kind kind;
     bool number;
@@ -54,17 +73,17 @@ const Field kFields[] = {
     {Kind::task, false, "Name", 16, "name", "Name of mapped device.",
      [](const ReportObject& o) { return o.info.name; }},
     {Kind::task, false, "MangledName", 16, "mangled_name", "Mangled name of mapped device.",
-     [](const ReportObject& o) { return o.info.name; }},
+     [](const ReportObject& o) { return mangled(o.info.name, "name", kDmNameLen, o.mangling); }},
     {Kind::task, false, "UnmangledName", 16, "unmangled_name", "Unmangled name of mapped device.",
-     [](const ReportObject& o) { return o.info.name; }},
+     [](const ReportObject& o) { return unmangled(o.info.name, "name", o.mangling); }},
     {Kind::task, false, "UUID", 32, "uuid", "Unique (optional) identifier for mapped device.",
      [](const ReportObject& o) { return o.info.uuid; }},
     {Kind::task, false, "MangledUUID", 32, "mangled_uuid",
      "Mangled unique (optional) identifier for mapped device.",
-     [](const ReportObject& o) { return o.info.uuid; }},
+     [](const ReportObject& o) { return mangled(o.info.uuid, "UUID", kDmUuidLen, o.mangling); }},
     {Kind::task, false, "UnmangledUUID", 32, "unmangled_uuid",
      "Unmangled unique (optional) identifier for mapped device.",
-     [](const ReportObject& o) { return o.info.uuid; }},
+     [](const ReportObject& o) { return unmangled(o.info.uuid, "UUID", o.mangling); }},
     {Kind::task, true, "RAhead", 6, "read_ahead", "Read ahead value.",
      [](const ReportObject& o) { return std::to_string(o.info.read_ahead.value_or(0)); }},
     {Kind::info, false, "BlkDevName", 16, "blkdevname", "Name of block device.",
@@ -111,10 +130,13 @@ const Field kFields[] = {
      [](const ReportObject& o) { return join_names(o.dep_blk_names); }},
     {Kind::name, false, "Subsys", 6, "subsystem",
      "Userspace subsystem responsible for this device.",
-     [](const ReportObject& o) {
-         const auto dash = o.info.uuid.find('-');
-         return dash == std::string::npos ? std::string() : o.info.uuid.substr(0, dash);
-     }},
+     [](const ReportObject& o) { return o.split.subsystem; }},
+    {Kind::name, false, "VG", 4, "vg_name", "LVM Volume Group name.",
+     [](const ReportObject& o) { return o.split.vg_name; }},
+    {Kind::name, false, "LV", 4, "lv_name", "LVM Logical Volume name.",
+     [](const ReportObject& o) { return o.split.lv_name; }},
+    {Kind::name, false, "LVLayer", 7, "lv_layer", "LVM device layer.",
+     [](const ReportObject& o) { return o.split.lv_layer; }},
 };
 
 std::string canonical(std::string_view id) {
@@ -153,8 +175,9 @@ std::string upper(std::string_view s) {
 
 }  // namespace
 
-ReportConfig report_config(const Options& opts) {
+ReportConfig report_config(const Options& opts, bool splitname) {
     ReportConfig c;
+    if (splitname) c.fields = "vg_name,lv_name,lv_layer";
     if (opts.noheadings) {
         c.separator = ":";
         c.aligned = false;
@@ -174,6 +197,7 @@ ReportConfig report_config(const Options& opts) {
         else
             c.fields = *opts.fields;
     }
+    if (opts.sort) c.sort_keys = *opts.sort;
     if (opts.separator) {
         c.separator = *opts.separator;
         c.aligned = false;
@@ -205,7 +229,61 @@ std::optional<Report> Report::create(const ReportConfig& config, std::string* er
             return std::nullopt;
         }
     }
+    // _parse_keys / _add_sort_key: a key not shown becomes a hidden column.
+    rest = config.sort_keys;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string_view word = rest.substr(0, comma);
+        rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+        if (word.empty()) continue;
+        bool descending = false;
+        if (word.front() == '+' || word.front() == '-') {
+            descending = word.front() == '-';
+            word.remove_prefix(1);
+        }
+        const auto f = find_field(word);
+        if (!f) {
+            *error += field_list() + " \n" +
+                      fmt::format("dm_report: Unrecognised field: {}\n", word);
+            return std::nullopt;
+        }
+        auto col = std::find_if(r.columns_.begin(), r.columns_.end(),
+                                [&](const Column& c) { return c.field == *f; });
+        if (col == r.columns_.end()) {
+            r.columns_.push_back({*f, kFields[*f].width, true});
+            col = r.columns_.end() - 1;
+        }
+        const auto index = static_cast<std::size_t>(col - r.columns_.begin());
+        if (std::any_of(r.sort_keys_.begin(), r.sort_keys_.end(),
+                        [&](const SortKey& k) { return k.column == index; })) {
+            *error += fmt::format("dm_report: Ignoring duplicate sort field: {}.\n",
+                                  kFields[*f].id);
+            continue;
+        }
+        r.sort_keys_.push_back({index, descending});
+    }
     return r;
+}
+
+// _sort_rows with _row_compare: numbers by value, strings by strcmp, key by key.
+void Report::sort_rows() {
+    if (sort_keys_.empty()) return;
+    std::stable_sort(rows_.begin(), rows_.end(), [&](const auto& a, const auto& b) {
+        for (const SortKey& k : sort_keys_) {
+            const std::string& x = a[k.column];
+            const std::string& y = b[k.column];
+            int cmp = 0;
+            if (kFields[columns_[k.column].field].number) {
+                const auto nx = std::strtoull(x.c_str(), nullptr, 10);
+                const auto ny = std::strtoull(y.c_str(), nullptr, 10);
+                cmp = nx == ny ? 0 : (nx < ny ? -1 : 1);
+            } else {
+                cmp = std::strcmp(x.c_str(), y.c_str());
+            }
+            if (cmp != 0) return k.descending ? cmp > 0 : cmp < 0;
+        }
+        return false;
+    });
 }
 
 bool Report::needs_deps() const {
@@ -252,9 +330,11 @@ std::string Report::format_value(const Column& c, const std::string& value) cons
 std::string Report::output() {
     std::string out;
     if (rows_.empty()) return out;
+    sort_rows();
     if (config_.rows) {
         // _output_as_rows: one line per field, the heading first.
         for (std::size_t k = 0; k < columns_.size(); ++k) {
+            if (columns_[k].hidden) continue;
             std::string line;
             if (config_.headings) line += heading(columns_[k]) + config_.separator;
             for (std::size_t r = 0; r < rows_.size(); ++r) {
@@ -270,15 +350,23 @@ std::string Report::output() {
         headings_printed_ = true;
         if (config_.headings) {
             std::string line;
-            for (std::size_t k = 0; k < columns_.size(); ++k)
-                line += (k ? config_.separator : "") + heading(columns_[k]);
+            bool first = true;
+            for (const auto& c : columns_) {
+                if (c.hidden) continue;
+                line += (first ? "" : config_.separator) + heading(c);
+                first = false;
+            }
             out += line + "\n";
         }
     }
     for (const auto& row : rows_) {
         std::string line;
-        for (std::size_t k = 0; k < columns_.size(); ++k)
-            line += (k ? config_.separator : "") + format_value(columns_[k], row[k]);
+        bool first = true;
+        for (std::size_t k = 0; k < columns_.size(); ++k) {
+            if (columns_[k].hidden) continue;
+            line += (first ? "" : config_.separator) + format_value(columns_[k], row[k]);
+            first = false;
+        }
         out += line + "\n";
     }
     rows_.clear();

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "emu/core/dm_ioctl.hpp"
+#include "tools/dmsetup/name_mangling.hpp"
+#include "tools/dmsetup/split_name.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -25,11 +27,15 @@ struct ReportObject {
     emu::DmInfo info;
     std::vector<emu::DevT> deps;             // filled when needs_deps()
     std::vector<std::string> dep_blk_names;  // kernel names of deps, same order
+    SplitName split;                         // _get_split_name(uuid, name, '-'), or splitname's
+    Mangling mangling = Mangling::automatic;  // the library's mode, for the (un)mangled_* fields
+    bool split_only = false;                  // a `splitname` row: no device behind it
 };
 
 struct ReportConfig {
     std::string fields = "name,major,minor,attr,open,segments,events,uuid";
     std::string separator = " ";
+    std::string sort_keys;  // -O: fields, each optionally '+' (ascending) or '-' (descending)
     bool aligned = true;
     int headings = 1;  // 0 none, 1 headings, 2 field ids as headings
     bool field_prefixes = false;
@@ -37,8 +43,8 @@ struct ReportConfig {
     bool rows = false;  // --rows: one line per field
 };
 
-// _report_init's translation of the command line.
-ReportConfig report_config(const Options& opts);
+// _report_init's translation of the command line; `splitname` has its own default fields.
+ReportConfig report_config(const Options& opts, bool splitname = false);
 
 class Report {
 public:
@@ -61,13 +67,20 @@ private:
     struct Column {
         std::size_t field;  // index into the field table
         std::size_t width;
+        bool hidden = false;  // a sort key that is not one of the fields shown
     };
+    struct SortKey {
+        std::size_t column;
+        bool descending;
+    };
+    void sort_rows();
     explicit Report(ReportConfig config) : config_(std::move(config)) {}
     std::string format_value(const Column& c, const std::string& value) const;
     std::string heading(const Column& c) const;
 
     ReportConfig config_;
     std::vector<Column> columns_;
+    std::vector<SortKey> sort_keys_;
     std::vector<std::vector<std::string>> rows_;
     bool headings_printed_ = false;
     bool help_only_ = false;

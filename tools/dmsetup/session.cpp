@@ -15,8 +15,7 @@ using emu::DmRequest;
 
 namespace {
 
-constexpr std::size_t kNameLen = 128;  // DM_NAME_LEN
-constexpr std::size_t kUuidMax = 128;  // DM_UUID_LEN - 1
+constexpr std::size_t kUuidMax = kDmUuidLen - 1;
 constexpr int kIoctlRetries = 25;      // DM_IOCTL_RETRIES
 constexpr std::chrono::milliseconds kRetryDelay{200};
 
@@ -122,7 +121,11 @@ asio::awaitable<std::optional<DmReply>> Session::run(Task task, DmRequest req, b
         DmReply reply = co_await channel_.call(wire);
         // A positive return is the ioctl's success with nothing copied back (a message to a
         // device with no live table): libdm checks only for a negative one.
-        if (reply.error >= 0) co_return reply;
+        if (reply.error >= 0) {
+            if (!unmangle_reply(task, reply)) co_return std::nullopt;
+            if (task == Task::resume) add_dev_node(req.name);
+            co_return reply;
+        }
         if (reply.error == -ENXIO && (task == Task::info || task == Task::status)) {
             reply.info = emu::DmInfo{};
             co_return reply;
@@ -142,11 +145,77 @@ asio::awaitable<std::optional<DmReply>> Session::run(Task task, DmRequest req, b
     }
 }
 
+// libdm-common.c _add_dev_node after a resume: the node goes to /dev/mapper/NAME, and a name the
+// kernel accepts but that is a directory or the control node there cannot have one. libdm says
+// so and the command still succeeds (t38). Other nodes are the front end's, always in place.
+void Session::add_dev_node(const std::string& name) {
+    if (name == "." || name == ".." || name == "control")
+        errorf("A non-block device file at '/dev/mapper/{}' is already present", name);
+}
+
+// _dm_ioctl_unmangle_names and _dm_ioctl_unmangle_uuids after every successful ioctl: a
+// name or uuid that cannot be unmangled fails the task with libdm's line alone.
+bool Session::unmangle_reply(Task task, DmReply& reply) {
+    bool ok = unmangle_reply_string(reply.info.name, "name", mangling, &err);
+    for (auto& entry : reply.names) {
+        ok = unmangle_reply_string(entry.name, "name", mangling, &err) && ok;
+        ok = unmangle_reply_string(entry.uuid, "UUID", mangling, &err) && ok;
+    }
+    if (ok && task != Task::remove)
+        ok = unmangle_reply_string(reply.info.uuid, "UUID", mangling, &err);
+    return ok;
+}
+
+std::optional<std::string> Session::wire_uuid(const std::string& uuid) {
+    if (!multiple_mangling_allowed(uuid, "UUID", mangling, &err)) return std::nullopt;
+    if (mangling == Mangling::none) return kernel_uuid(uuid);
+    MangleResult m = mangle_string(uuid, "UUID", kDmUuidLen, mangling, &err);
+    if (!m.ok) {
+        errorf("Failed to mangle device uuid \"{}\".", uuid);
+        return std::nullopt;
+    }
+    return m.out;
+}
+
+std::optional<std::string> Session::wire_new_name(const std::string& name, bool is_uuid) {
+    const char* what = is_uuid ? "new UUID" : "new name";
+    if (is_uuid) {
+        if (name.size() >= kDmUuidLen) {
+            errorf("Uuid \"{}\" too long", name);
+            return std::nullopt;
+        }
+    } else if (name.find('/') != std::string::npos) {
+        errorf("Name \"{}\" invalid. It contains \"/\".", name);
+        return std::nullopt;
+    } else if (name.size() >= kDmNameLen) {
+        errorf("Name \"{}\" too long", name);
+        return std::nullopt;
+    } else if (name.empty()) {
+        error("Non empty new name is required.");
+        return std::nullopt;
+    }
+    if (!multiple_mangling_allowed(name, what, mangling, &err)) return std::nullopt;
+    if (mangling == Mangling::none) return name;
+    MangleResult m =
+        mangle_string(name, what, is_uuid ? kDmUuidLen : kDmNameLen, mangling, &err);
+    if (!m.ok) {
+        // libdm's two lines differ: no full stop after either.
+        if (is_uuid)
+            errorf("Failed to mangle new device UUID \"{}\"", name);
+        else
+            errorf("Failed to mangle new device name \"{}\"", name);
+        return std::nullopt;
+    }
+    return m.out;
+}
+
 asio::awaitable<bool> Session::set_device(DmRequest& req, const std::string* name, Task task,
                                           bool optional) {
     if (name) co_return co_await set_name(req, *name, task);
     if (opts.uuid) {
-        req.uuid = kernel_uuid(*opts.uuid);
+        auto uuid = wire_uuid(*opts.uuid);
+        if (!uuid) co_return false;
+        req.uuid = std::move(*uuid);
     } else if (opts.major && opts.minor) {
         req.devt = emu::DevT{static_cast<std::uint32_t>(*opts.major),
                              static_cast<std::uint32_t>(*opts.minor)};
@@ -160,11 +229,21 @@ asio::awaitable<bool> Session::set_device(DmRequest& req, const std::string* nam
 asio::awaitable<bool> Session::set_name(DmRequest& req, const std::string& name, Task task) {
     const auto slash = name.rfind('/');
     if (slash == std::string::npos) {
-        if (name.size() >= kNameLen) {
+        // _dm_task_set_name: the length first, then the mangling into DM_NAME_LEN bytes.
+        if (name.size() >= kDmNameLen) {
             errorf("Name \"{}\" too long.", name);
             co_return false;
         }
+        if (!multiple_mangling_allowed(name, "name", mangling, &err)) co_return false;
         req.name = name;
+        if (mangling != Mangling::none) {
+            MangleResult m = mangle_string(name, "name", kDmNameLen, mangling, &err);
+            if (!m.ok) {
+                errorf("Failed to mangle device name \"{}\".", name);
+                co_return false;
+            }
+            req.name = std::move(m.out);
+        }
         co_return true;
     }
     // _dm_task_set_name_from_path: a path must name an existing device node. Nodes live in
@@ -186,9 +265,15 @@ asio::awaitable<bool> Session::set_name(DmRequest& req, const std::string& name,
         if (!match) continue;
         DmRequest q;
         q.name = entry.name;
+        if (mangling != Mangling::none) {
+            std::string ignored;
+            MangleResult m = mangle_string(entry.name, "name", kDmNameLen, mangling, &ignored);
+            if (m.ok) q.name = std::move(m.out);
+        }
         auto info = co_await run(Task::info, q);
         if (info && info->info.exists && info->info.live_table) {
-            req.name = entry.name;
+            // libdm takes the node's name, the kernel's (mangled) one, and sends it as it is.
+            req.name = q.name;
             co_return true;
         }
     }

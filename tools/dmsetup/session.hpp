@@ -58,6 +58,9 @@ public:
     std::string err;
     std::optional<Report> report;
     DevNameType dev_name_type = DevNameType::devno;
+    // libdm's name mangling mode (dm_set_name_mangling_mode): --manglename, else auto; `mangle`
+    // runs its tasks in mode none.
+    Mangling mangling = Mangling::automatic;
 
     void error(std::string_view line) {
         err += line;
@@ -81,12 +84,20 @@ public:
     // else by -u, else by -j/-m; "No device specified." when none and not optional.
     boost::asio::awaitable<bool> set_device(emu::DmRequest& req, const std::string* name, Task task,
                                             bool optional = false);
+    // dm_task_set_uuid: the uuid as the ioctl carries it (mangled, cut to 128 bytes), or nullopt
+    // after libdm's error lines.
+    std::optional<std::string> wire_uuid(const std::string& uuid);
+    // dm_task_set_newname / dm_task_set_newuuid (with --setuuid): the checks and the mangling of
+    // rename's target, or nullopt after libdm's error lines.
+    std::optional<std::string> wire_new_name(const std::string& name, bool is_uuid);
     // dm_device_get_name: the kernel name of a device ("dm-3", "ram0"), or with
     // kernel_name=false a mapped device's own name.
     boost::asio::awaitable<std::optional<std::string>> device_name(emu::DevT devt,
                                                                    bool kernel_name);
 
 private:
+    bool unmangle_reply(Task task, emu::DmReply& reply);
+    void add_dev_node(const std::string& name);
     boost::asio::awaitable<bool> set_name(emu::DmRequest& req, const std::string& name, Task task);
 
     IoctlChannel& channel_;
