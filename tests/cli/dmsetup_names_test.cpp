@@ -32,13 +32,13 @@ TEST(NameMangling, AutoMangleWhitelistAndAlreadyMangled) {
     std::string err;
     EXPECT_EQ(mangle_string("a b", "name", kDmNameLen, Mangling::automatic, &err).out, "a\\x20b");
     EXPECT_TRUE(mangle_string("a b", "name", kDmNameLen, Mangling::automatic, &err).changed);
-    EXPECT_FALSE(mangle_string("ok#+-.:=@_9", "name", kDmNameLen, Mangling::automatic, &err).changed);
+    EXPECT_FALSE(
+        mangle_string("ok#+-.:=@_9", "name", kDmNameLen, Mangling::automatic, &err).changed);
     // An already mangled name stays as it is in auto mode; hex mangles the backslash too.
     auto kept = mangle_string("a\\x20b", "name", kDmNameLen, Mangling::automatic, &err);
     EXPECT_TRUE(kept.ok);
     EXPECT_FALSE(kept.changed);
-    EXPECT_EQ(mangle_string("a\\x20b", "name", kDmNameLen, Mangling::hex, &err).out,
-              "a\\x5cx20b");
+    EXPECT_EQ(mangle_string("a\\x20b", "name", kDmNameLen, Mangling::hex, &err).out, "a\\x5cx20b");
     EXPECT_EQ(err, "");
 }
 
@@ -54,10 +54,10 @@ TEST(NameMangling, MixedFormsAndLengthsAreLibdmErrors) {
     EXPECT_FALSE(mangle_string(name, "name", kDmNameLen, Mangling::automatic, &err).ok);
     EXPECT_EQ(err, "Mangled form of the name too long for \"" + name + "\".\n");
     err.clear();
-    EXPECT_TRUE(mangle_string(std::string(128, 'u'), "UUID", kDmUuidLen, Mangling::automatic,
-                              &err).ok);
-    EXPECT_FALSE(mangle_string(std::string(129, 'u'), "UUID", kDmUuidLen, Mangling::automatic,
-                               &err).ok);
+    EXPECT_TRUE(
+        mangle_string(std::string(128, 'u'), "UUID", kDmUuidLen, Mangling::automatic, &err).ok);
+    EXPECT_FALSE(
+        mangle_string(std::string(129, 'u'), "UUID", kDmUuidLen, Mangling::automatic, &err).ok);
 }
 
 TEST(NameMangling, UnmangleIsStrictUnlessNone) {
@@ -127,8 +127,7 @@ TEST_F(DmsetupNames, LengthLimitsBeforeAnyIoctl) {
     const std::string u129(129, 'u');
     r = run({"create", "x", "-u", u129, "--table", "0 100 zero"});
     EXPECT_EQ(r.err, "Mangled form of the UUID too long for \"" + u129 +
-                         "\".\nFailed to mangle device uuid \"" + u129 +
-                         "\".\nCommand failed.\n");
+                         "\".\nFailed to mangle device uuid \"" + u129 + "\".\nCommand failed.\n");
     // 127 characters with one to mangle no longer fit.
     const std::string spaced = std::string(126, 'n') + " ";
     r = run({"create", spaced, "--table", "0 100 zero"});
@@ -173,8 +172,7 @@ TEST_F(DmsetupNames, SortKeys) {
     EXPECT_EQ(run({"info", "-c", "--noheadings", "-o", "name,minor", "--sort", "-name"}).out,
               "c:2\nb:0\na:1\n");
     // A key not shown is a hidden column; numbers compare by value.
-    EXPECT_EQ(run({"info", "-c", "--noheadings", "-o", "name", "-O", "-minor"}).out,
-              "c\na\nb\n");
+    EXPECT_EQ(run({"info", "-c", "--noheadings", "-o", "name", "-O", "-minor"}).out, "c\na\nb\n");
     auto bad = run({"info", "-c", "-O", "nosuch"});
     EXPECT_EQ(bad.exit_code, 1);
     EXPECT_NE(bad.err.find("dm_report: Unrecognised field: nosuch\n"), std::string::npos);

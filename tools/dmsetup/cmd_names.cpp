@@ -63,13 +63,13 @@ asio::awaitable<bool> cmd_mangle(Session& s, CommandCall call) {
         return m.out;
     };
     const bool un = target == Mangling::none;
-    const auto new_name = convert(kernel_name, "name", kDmNameLen,
-                                  un ? "Failed to unmangle device name"
-                                     : "Failed to mangle device name");
+    const auto new_name =
+        convert(kernel_name, "name", kDmNameLen,
+                un ? "Failed to unmangle device name" : "Failed to mangle device name");
     if (!new_name) co_return false;
-    const auto new_uuid = convert(uuid, "UUID", kDmUuidLen,
-                                  un ? "Failed to unmangle device uuid"
-                                     : "Failed to mangle device uuid");
+    const auto new_uuid =
+        convert(uuid, "UUID", kDmUuidLen,
+                un ? "Failed to unmangle device uuid" : "Failed to mangle device uuid");
     if (!new_uuid) co_return false;
     if (uuid != *new_uuid) {
         s.errorf("{}: {}: UUID in incorrect form. ", name, uuid);

@@ -167,8 +167,8 @@ asio::awaitable<int> dmsetup_main(Session& s, const std::vector<std::string>& ar
                 co_return 1;
             }
             std::string error, help;
-            s.report = Report::create(report_config(s.opts, cmd->fn == cmd_splitname), &error,
-                                      &help);
+            s.report =
+                Report::create(report_config(s.opts, cmd->fn == cmd_splitname), &error, &help);
             s.err += error + help;
             if (!s.report) co_return 1;
         }

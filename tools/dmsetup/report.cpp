@@ -243,8 +243,8 @@ std::optional<Report> Report::create(const ReportConfig& config, std::string* er
         }
         const auto f = find_field(word);
         if (!f) {
-            *error += field_list() + " \n" +
-                      fmt::format("dm_report: Unrecognised field: {}\n", word);
+            *error +=
+                field_list() + " \n" + fmt::format("dm_report: Unrecognised field: {}\n", word);
             return std::nullopt;
         }
         auto col = std::find_if(r.columns_.begin(), r.columns_.end(),
@@ -256,8 +256,8 @@ std::optional<Report> Report::create(const ReportConfig& config, std::string* er
         const auto index = static_cast<std::size_t>(col - r.columns_.begin());
         if (std::any_of(r.sort_keys_.begin(), r.sort_keys_.end(),
                         [&](const SortKey& k) { return k.column == index; })) {
-            *error += fmt::format("dm_report: Ignoring duplicate sort field: {}.\n",
-                                  kFields[*f].id);
+            *error +=
+                fmt::format("dm_report: Ignoring duplicate sort field: {}.\n", kFields[*f].id);
             continue;
         }
         r.sort_keys_.push_back({index, descending});

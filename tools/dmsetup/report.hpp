@@ -25,9 +25,9 @@ struct Options;
 // One device as the report sees it.
 struct ReportObject {
     emu::DmInfo info;
-    std::vector<emu::DevT> deps;             // filled when needs_deps()
-    std::vector<std::string> dep_blk_names;  // kernel names of deps, same order
-    SplitName split;                         // _get_split_name(uuid, name, '-'), or splitname's
+    std::vector<emu::DevT> deps;              // filled when needs_deps()
+    std::vector<std::string> dep_blk_names;   // kernel names of deps, same order
+    SplitName split;                          // _get_split_name(uuid, name, '-'), or splitname's
     Mangling mangling = Mangling::automatic;  // the library's mode, for the (un)mangled_* fields
     bool split_only = false;                  // a `splitname` row: no device behind it
 };

@@ -16,7 +16,7 @@ using emu::DmRequest;
 namespace {
 
 constexpr std::size_t kUuidMax = kDmUuidLen - 1;
-constexpr int kIoctlRetries = 25;      // DM_IOCTL_RETRIES
+constexpr int kIoctlRetries = 25;  // DM_IOCTL_RETRIES
 constexpr std::chrono::milliseconds kRetryDelay{200};
 
 DmCommand command_of(Task t) {
@@ -196,8 +196,7 @@ std::optional<std::string> Session::wire_new_name(const std::string& name, bool 
     }
     if (!multiple_mangling_allowed(name, what, mangling, &err)) return std::nullopt;
     if (mangling == Mangling::none) return name;
-    MangleResult m =
-        mangle_string(name, what, is_uuid ? kDmUuidLen : kDmNameLen, mangling, &err);
+    MangleResult m = mangle_string(name, what, is_uuid ? kDmUuidLen : kDmNameLen, mangling, &err);
     if (!m.ok) {
         // libdm's two lines differ: no full stop after either.
         if (is_uuid)
