@@ -17,12 +17,19 @@ public:
     asio::awaitable<emu::DmReply> call(emu::DmRequest req) override {
         const emu::DmCommand cmd = req.cmd;
         std::string name = req.name;
+        const std::int64_t started_us = trace_.now_us();
         auto reply = co_await inner_.call(std::move(req));
         if (trace_.enabled()) {
             Json j = trace_.event("ioctl");
             j["cmd"] = emu::to_string(cmd);
             if (!name.empty()) j["name"] = name;
+            // dmsetup addresses some ioctls by devno or uuid (create's table_load): the device
+            // the reply describes.
+            if (name.empty() && reply.info.exists && !reply.info.name.empty())
+                j["dev"] = reply.info.name;
             j["error"] = reply.error;
+            // The line is written when the ioctl returns; the export draws it from its start.
+            j["latency_us"] = j["t_us"].get<std::int64_t>() - started_us;
             trace_.emit(j);
         }
         co_return reply;

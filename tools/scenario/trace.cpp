@@ -7,10 +7,14 @@ namespace dmemu::scenario {
 
 Json Trace::event(std::string_view kind) const {
     Json j;
-    const auto t = clock_ ? clock_->now().time_since_epoch() : emu::Duration{};
-    j["t_us"] = std::chrono::duration_cast<std::chrono::microseconds>(t).count();
+    j["t_us"] = now_us();
     j["kind"] = kind;
     return j;
+}
+
+std::int64_t Trace::now_us() const {
+    const auto t = clock_ ? clock_->now().time_since_epoch() : emu::Duration{};
+    return std::chrono::duration_cast<std::chrono::microseconds>(t).count();
 }
 
 void Trace::emit(const Json& event) {

@@ -32,6 +32,8 @@ public:
 
     // A new event {"t_us": <virtual µs>, "kind": kind}: add fields, then emit() it.
     Json event(std::string_view kind) const;
+    // The virtual time an event made now would carry, for an event that records a span.
+    std::int64_t now_us() const;
     void emit(const Json& event);
     std::uint64_t lines() const { return lines_; }
 
