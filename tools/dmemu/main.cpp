@@ -6,6 +6,7 @@
 //                   [--ioctl-trace FILE] [--no-splice] [--splice-threads N]
 //   dmemu stop DIR [--timeout SECONDS]
 //   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/scenario/commands.hpp)
+//   dmemu trace export FILE | dmemu trace diff A B  (tools/scenario/trace_commands.hpp)
 //   dmemu exec DIR [--] CMD [ARGS...]  (tools/dmemu/exec.hpp)
 //
 // `start` creates DIR if needed, refuses when a daemon is live there, and serves
@@ -27,6 +28,7 @@
 #include "tools/dmemu/daemon.hpp"
 #include "tools/dmemu/exec.hpp"
 #include "tools/scenario/commands.hpp"
+#include "tools/scenario/trace_commands.hpp"
 
 namespace {
 
@@ -120,6 +122,7 @@ int main(int argc, char** argv) {
     CLI::App app{"dmemu: a userspace emulator of the Linux device-mapper stack"};
     app.require_subcommand(1);
     dmemu::scenario::ScenarioCommands scenario_commands(app);
+    dmemu::scenario::TraceCommands trace_commands(app);
     dmemu::exec::ExecCommand exec_command(app);
 
     DaemonOptions opts;
@@ -169,6 +172,7 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     if (auto rc = scenario_commands.run_if_selected()) return *rc;
+    if (auto rc = trace_commands.run_if_selected()) return *rc;
     if (auto rc = exec_command.run_if_selected()) return *rc;
 
     if (*start) {
