@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `dmemu run`, `dmemu run --replay` and `dmemu sweep` as a user runs them: exit codes, the
-// seed first, the replay command on failure, the first diverging trace line, JSON lines.
+// `dmemu run`, `dmemu run --replay`, `dmemu sweep` and `dmemu trace` as a user runs them: exit
+// codes, the seed first, the replay command on failure, the first diverging trace line, JSON lines.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -170,6 +170,49 @@ TEST_F(ScenarioCli, SweepReportsProgressAndPasses) {
     EXPECT_NE(r.out.find("sweep: 8/8 seeds, 0 failed"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("sweep: 8 seeds (1..8), 8 passed, 0 failed"), std::string::npos) << r.out;
     EXPECT_EQ(dmemu("sweep " + fixture("load-then-clear.scn") + " --seeds 9..1").exit_code, 2);
+}
+
+TEST_F(ScenarioCli, TraceExportWritesPerfettoJsonOnStdout) {
+    ASSERT_EQ(dmemu("run " + fixture("pvmove-swap.scn") + " --seed 2 --trace " + path("t.jsonl"))
+                  .exit_code,
+              0);
+    auto r = dmemu("trace export " + path("t.jsonl") + " --format perfetto");
+    ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 500);
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["displayTimeUnit"], "ns");
+    ASSERT_TRUE(doc["traceEvents"].is_array());
+    EXPECT_GT(doc["traceEvents"].size(), 100u);
+    EXPECT_EQ(doc["otherData"]["seed"], 2);
+}
+
+TEST_F(ScenarioCli, TraceDiffExitsZeroWhenIdenticalOneWhenTheyDifferTwoOnBadInput) {
+    const std::string scn = fixture("pvmove-swap.scn");
+    ASSERT_EQ(dmemu("run " + scn + " --seed 1 --trace " + path("a.jsonl")).exit_code, 0);
+    ASSERT_EQ(
+        dmemu("run " + scn + " --seed 1 --match uuid-first --trace " + path("b.jsonl")).exit_code,
+        1);
+    auto same = dmemu("trace diff " + path("a.jsonl") + " " + path("a.jsonl"));
+    EXPECT_EQ(same.exit_code, 0) << same.out;
+    EXPECT_EQ(same.out.rfind("identical: ", 0), 0u) << same.out;
+    auto differ = dmemu("trace diff " + path("a.jsonl") + " " + path("b.jsonl") + " --context 1");
+    EXPECT_EQ(differ.exit_code, 1) << differ.out;
+    EXPECT_NE(differ.out.find("first divergence: " + path("a.jsonl") + ":"), std::string::npos)
+        << differ.out;
+    EXPECT_NE(differ.out.find("differs in: instance 2 | 1; reached \"L2\" | \"L1\"\n"),
+              std::string::npos)
+        << differ.out;
+
+    auto missing = dmemu("trace diff " + path("a.jsonl") + " " + path("none.jsonl"));
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_EQ(missing.out, "dmemu: trace: cannot read '" + path("none.jsonl") +
+                               "': No such file or directory\n");
+    std::ofstream(path("bad.jsonl")) << R"({"t_us":0,"kind":"run"})"
+                                     << "\n{\"t_us\":1,\n";
+    auto corrupt = dmemu("trace export " + path("bad.jsonl"));
+    EXPECT_EQ(corrupt.exit_code, 2);
+    EXPECT_EQ(corrupt.out.rfind("dmemu: trace: " + path("bad.jsonl") + ":2: not JSON: ", 0), 0u)
+        << corrupt.out;
+    EXPECT_EQ(dmemu("trace diff " + path("bad.jsonl") + " " + path("a.jsonl")).exit_code, 2);
 }
 
 }  // namespace
