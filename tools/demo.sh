@@ -2,7 +2,8 @@
 # The main demo: installs what is missing, builds, starts a daemon in a temporary directory and
 # walks through the device-mapper lifecycle with dmemu-setup, as one would with dmsetup; then the
 # real dmsetup creates, swaps and removes a mirror under `dmemu exec`; the real LVM2 moves an
-# ext4 LV with pvmove; then the UUID-collision bug replayed on a virtual clock.
+# ext4 LV with pvmove; then the UUID-collision bug replayed on a virtual clock, the two modes'
+# traces compared with `dmemu trace diff` and one exported as a Perfetto timeline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -118,52 +119,21 @@ for mode in uuid+luid uuid-first; do
   "$dmemu" run "$scn" --seed 1 --match "$mode" --trace "$traces/$mode.jsonl" | sed -n '1p;/^FAILED\|^PASSED\|^    /p' | cut -c1-110 || true
 done
 echo
-python3 - "$traces/uuid+luid.jsonl" "$traces/uuid-first.jsonl" <<'PY'
-import json, sys
-
-def account(path):
-    events = [json.loads(l) for l in open(path)]
-    start = next(i for i, e in enumerate(events) if e["kind"] == "step" and e["text"] == "mark swap")
-    after = events[start:]
-    def reached(kind, luid):
-        for e in after:
-            if e["kind"] == "ulog" and e["dir"] != "req" and e["type"] == kind and e["luid"] == luid:
-                return "no log (%d)" % e["error"] if e["reached"] is None else e["reached"] + "'s log"
-        return "-"
-    def outcome(prefix):
-        for e in after:
-            if e["kind"] == "step" and e["text"].startswith(prefix):
-                line = e["line"]
-        for e in after:
-            if e["kind"] in ("result", "expect") and e["line"] == line:
-                return "ok" if e["ok"] else e["message"].split(";")[0].split(": ", 1)[-1]
-        return "-"
-    resync = [e for e in after if e["kind"] == "ulog" and e["dir"] != "req" and e["type"] == "GET_RESYNC_WORK"]
-    failed = sum(1 for e in resync if e["error"] != 0)
-    return [
-        ("CTR of the new table (L2) reached", reached("CTR", "L2")),
-        ("RESUME of L2 reached", reached("RESUME", "L2")),
-        ("DTR of the old table (L1) destroyed",
-         "the LIVE log (L1's object, resumed for L2)" if reached("DTR", "L1") == reached("RESUME", "L2")
-         else reached("DTR", "L1") + ", retired"),
-        ("GET_RESYNC_WORK of L2 that failed", "%d of %d" % (failed, len(resync))),
-        ("write to segment 2's last region", outcome("io write lv 1532k")),
-        ("segment 2 copy (wait-sync)", outcome("wait-sync pvmove0")),
-        ("legs of segment 2", outcome("expect legs-identical pvmove0")),
-        ("the LV's data", outcome("expect data-intact lv")),
-        ("run", "PASSED" if events[-1]["passed"] else "FAILED (%d lines)" % events[-1]["failures"]),
-    ]
-
-a, b = account(sys.argv[1]), account(sys.argv[2])
-print("%-37s %-28s %s" % ("", "uuid+luid (cmirrord today)", "uuid-first (no luid)"))
-for (what, x), (_, y) in zip(a, b):
-    print("%-37s %-28s %s" % (what, x, y))
-print()
-print("Without the luid the server cannot tell the two logs apart: RESUME of the new table reaches")
-print("the old log, then the old table's DTR destroys it, although it is the live one. The new log")
-print("is never resumed, so the pvmove can never finish and writes to the segment hang. With the")
-print("luid every request reaches its own log, and the same sequence passes.")
-PY
+a=$traces/uuid+luid.jsonl b=$traces/uuid-first.jsonl
+echo "-- where the two runs part (lines cut at 170 columns):"
+printf '$ dmemu trace diff %s %s --context 2\n' "$a" "$b"
+"$dmemu" trace diff "$a" "$b" --context 2 | cut -c1-170 || true
+echo
+echo "The new log L2's first request after its CTR already reaches L1's object: without the luid the"
+echo "server cannot tell the two logs apart. RESUME of the new table then reaches the old log too,"
+echo "and the old table's DTR destroys that object, although it is the live one. The new log is"
+echo "never resumed, so the pvmove can never finish and writes to the segment hang (the FAILED lines"
+echo "above). With the luid every request reaches its own log, and the same sequence passes."
+echo
+echo "-- the uuid-first run as a timeline: one track per device, per log instance and per fault source"
+printf '$ dmemu trace export %s --format perfetto > %s\n' "$b" "${b%.jsonl}.json"
+"$dmemu" trace export "$b" --format perfetto > "${b%.jsonl}.json"
+echo "open ${b%.jsonl}.json in https://ui.perfetto.dev (Open trace file) or chrome://tracing (Load)"
 echo
 echo "traces: $traces/uuid+luid.jsonl and $traces/uuid-first.jsonl (one JSON object per line, docs/scenarios.md)"
 echo "  replay one: $dmemu run --replay $traces/uuid-first.jsonl"
