@@ -328,6 +328,8 @@ TEST(TraceFile, CorruptLinesAreErrorsNamingFileAndLine) {
     EXPECT_EQ(error_of({R"({"kind":"run"})"}), "trace: t.jsonl:1: no \"t_us\"");
     EXPECT_EQ(error_of({R"({"t_us":1.5,"kind":"run"})"}),
               "trace: t.jsonl:1: \"t_us\" is not an integer: 1.5");
+    EXPECT_EQ(error_of({R"({"t_us":-1,"kind":"run"})"}),
+              "trace: t.jsonl:1: \"t_us\" is out of range: -1");
     EXPECT_EQ(error_of({R"({"t_us":1,"kind":3})"}),
               "trace: t.jsonl:1: \"kind\" is not a string: 3");
     EXPECT_EQ(error_of({}), "trace: t.jsonl: no events");

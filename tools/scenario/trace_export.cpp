@@ -158,7 +158,8 @@ private:
     // Where a span that ended now began: `latency_us` back, but never before `after` when that
     // is in the same microsecond (the ordering within a microsecond is the trace's).
     std::int64_t drawn_back(const OJson& j, std::optional<std::int64_t> after) const {
-        const std::int64_t latency = std::max<std::int64_t>(num(j, "latency_us", 0), 0);
+        const std::int64_t latency =
+            std::clamp<std::int64_t>(num(j, "latency_us", 0), 0, now_ / 1000);
         std::int64_t start = now_ - now_ % 1000 - latency * 1000;
         if (after && *after / 1000 == start / 1000 && *after < now_)
             start = std::max(start, *after + 1);

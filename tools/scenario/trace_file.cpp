@@ -12,6 +12,8 @@ namespace dmemu::scenario {
 
 namespace {
 
+constexpr std::int64_t kMaxMicroseconds = 100LL * 365 * 24 * 3600 * 1000 * 1000;
+
 std::string check_event(const nlohmann::ordered_json& j) {
     if (!j.is_object()) {
         std::string value = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -21,6 +23,9 @@ std::string check_event(const nlohmann::ordered_json& j) {
     const auto t = j.find("t_us");
     if (t == j.end()) return "no \"t_us\"";
     if (!t->is_number_integer()) return fmt::format("\"t_us\" is not an integer: {}", t->dump());
+    // Exporters count nanoseconds in 64 bits: 100 years of virtual time is plenty.
+    if (t->get<std::int64_t>() < 0 || t->get<std::int64_t>() > kMaxMicroseconds)
+        return fmt::format("\"t_us\" is out of range: {}", t->dump());
     const auto k = j.find("kind");
     if (k == j.end()) return "no \"kind\"";
     if (!k->is_string()) return fmt::format("\"kind\" is not a string: {}", k->dump());

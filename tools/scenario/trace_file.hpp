@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Reading a scenario trace back (the JSON lines `dmemu run --trace` writes, docs/scenarios.md
 // "The trace") for `dmemu trace export` and `dmemu trace diff`. Every line must be a JSON object
-// with an integer "t_us" and a string "kind"; anything else is an error naming the file and the
-// line, so a truncated or hand-edited trace is reported, never half read. Blank lines are
-// skipped (an editor's final newline), kinds are not checked: readers ignore kinds they do not
-// know, so a newer trace still opens.
+// with an integer "t_us" (0 to 100 years) and a string "kind"; anything else is an error naming
+// the file and the line, so a truncated or hand-edited trace is reported, never half read. Blank
+// lines are skipped (an editor's final newline), kinds are not checked: readers ignore kinds
+// they do not know, so a newer trace still opens.
 #pragma once
 
 #include <cstddef>
