@@ -117,7 +117,8 @@ int diff_traces(const TraceFile& a, const TraceFile& b, const TraceDiffOptions& 
     const auto at = first_difference(ca, cb);
     if (!at) {
         out << fmt::format(
-            "identical: {} events compared ({}, {}){}\n", ca.size(), a.path, b.path,
+            "identical: {} event{} compared ({}, {}){}\n", ca.size(), ca.size() == 1 ? "" : "s",
+            a.path, b.path,
             options.exact ? "" : "; not compared: the run line's match, guarded steps");
         return 0;
     }
