@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 build=${BUILD_DIR:-build}
 [ -d "$build" ] || meson setup "$build" >/dev/null
-echo "== building (first time: a few minutes)"
-ninja -C "$build" >/dev/null
+echo "== building the programs the demo runs (first time: a few minutes; tools/test.sh builds the rest)"
+ninja -C "$build" tools/dmemu tools/dmemu-setup tools/dmemu-ulogd tools/preload/libdmemu-preload.so >/dev/null
 
 dir=$(mktemp -d /tmp/dmemu-demo.XXXXXX)
 dmemu=$build/tools/dmemu

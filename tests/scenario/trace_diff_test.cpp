@@ -61,7 +61,7 @@ TEST_F(TraceDiffOfTheDemo, ReportNamesTheStepTheFieldsAndShowsBothSides) {
     EXPECT_NE(text.find("\n+++ pvmove-swap.scn@uuid-first (seed=1 match=uuid-first, "),
               std::string::npos)
         << text;
-    EXPECT_NE(text.find("\nin step line 48: load pvmove0 --table '0 1024 linear 7:1 0 1024 2048 "
+    EXPECT_NE(text.find("\nin step line 49: load pvmove0 --table '0 1024 linear 7:1 0 1024 2048 "
                         "mirror userspace 3 LVM-vg0pvmove0-pvmove"),
               std::string::npos)
         << text;

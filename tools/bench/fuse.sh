@@ -4,10 +4,15 @@
 #   b  DIR/mnt/disks/fd0: that file as a disk      (FUSE, no device-mapper: the pass-through)
 #   c  DIR/mnt/mapper/lin: linear over fd0         (FUSE + device-mapper)
 #   d  DIR/mnt/mapper/str: 2-way striped over two more file disks of half the size
+#   e  DIR/mnt/mapper/mc: a 2-leg mirror with a core log, over two more file disks of half the
+#      size, after its resync
+#   f  DIR/mnt/mapper/mu: the same with a userspace log (clustered-core), served by dmemu-ulogd
+#      (`dmemu start --log-server dmemu`: the socket carrier, a separate process)
 # for 1 MiB sequential read and write and 4 KiB random read and write (libaio, iodepth 16,
 # direct=1 where the file system allows it), and prints MiB/s, IOPS and the ratios c/a, c/b,
-# d/a. Targets: c/b >= 0.95; c/a >= 0.8 sequential, >= 0.5 random. Then the daemon's memory
-# with 100 linear devices under light I/O (target: VmRSS < 100 MiB).
+# d/a, e/a, f/a, f/e. Targets: c/b >= 0.95; c/a >= 0.8 sequential, >= 0.5 random; mirror
+# 1 MiB writes e/a >= 0.45; the userspace log costs little, f/e >= 0.9. Then the daemon's
+# memory with 100 linear devices under light I/O (target: VmRSS < 100 MiB).
 #
 #   bash tools/bench/run.sh fuse        (builds a release tree in $BENCH_BUILD first)
 # Environment:
@@ -46,7 +51,7 @@ echo "dmemu start options: ${BENCH_DMEMU_ARGS:-(none)}"
 echo "file disks: $size; each job ${seconds}s after 1s ramp, best of $rounds rounds; libaio, iodepth 16"
 
 # Backing files written in full, so that no job reads holes.
-for f in f0 f1 f2; do
+for f in f0 f1 f2 f3 f4 f5 f6; do
   sz=$size
   [ "$f" = f0 ] || sz=$(( $(numfmt --from=iec "$size") / 2 ))
   fio --name=fill --filename="$work/$f.img" --rw=write --bs=1M --size="$sz" --ioengine=psync \
@@ -54,7 +59,7 @@ for f in f0 f1 f2; do
 done
 
 # shellcheck disable=SC2086 # word splitting of the extra options is wanted
-"$dmemu" start "$dm" ${BENCH_DMEMU_ARGS:-} >/dev/null
+"$dmemu" start "$dm" --log-server dmemu ${BENCH_DMEMU_ARGS:-} >/dev/null
 [ -d "$dm/mnt/disks" ] || { echo "bench fuse: no FUSE mount at $dm/mnt (see $dm/dmemu.log)" >&2; exit 1; }
 "$setup" --dir "$dm" disk add fd0 --file "$work/f0.img"
 "$setup" --dir "$dm" disk add fd1 --file "$work/f1.img"
@@ -62,6 +67,18 @@ done
 sectors=$(( $(numfmt --from=iec "$size") / 512 ))
 "$setup" --dir "$dm" create lin --table "0 $sectors linear /dev/fd0 0"
 "$setup" --dir "$dm" create str --table "0 $sectors striped 2 256 /dev/fd1 0 /dev/fd2 0"
+for i in 3 4 5 6; do "$setup" --dir "$dm" disk add "fd$i" --file "$work/f$i.img"; done
+half=$(( sectors / 2 ))
+"$setup" --dir "$dm" create mc --table "0 $half mirror core 1 1024 2 /dev/fd3 0 /dev/fd4 0"
+"$setup" --dir "$dm" create mu --table "0 $half mirror userspace 3 BENCH-mu clustered-core 1024 2 /dev/fd5 0 /dev/fd6 0"
+# The mirrors are measured in sync: the resync's copy would compete with the jobs.
+for m in mc mu; do
+  for _ in $(seq 600); do
+    "$setup" --dir "$dm" status "$m" | awk '{split($7, a, "/"); exit !(a[1] == a[2])}' && break
+    sleep 0.1
+  done
+  echo "mirror $m: $("$setup" --dir "$dm" status "$m")"
+done
 
 # run_job RW BS FILE DIRECT -> "MiB/s IOPS total_ios"
 run_job() {
@@ -74,17 +91,19 @@ run_job() {
 # Each job runs $rounds times on each of a-d, the order reversed every round so that drift in
 # the machine's load falls on all four alike; a cell is the best round.
 results=$(mktemp)
-targets=(a b c d)
+targets=(a b c d e f)
 declare -A file=([a]="$work/f0.img" [b]="$dm/mnt/disks/fd0" [c]="$dm/mnt/mapper/lin"
-                 [d]="$dm/mnt/mapper/str")
-declare -A dio=([a]="$direct" [b]=1 [c]=1 [d]=1)
+                 [d]="$dm/mnt/mapper/str" [e]="$dm/mnt/mapper/mc" [f]="$dm/mnt/mapper/mu")
+declare -A dio=([a]="$direct" [b]=1 [c]=1 [d]=1 [e]=1 [f]=1)
 for spec in "read 1M" "write 1M" "randread 4k" "randwrite 4k"; do
   set -- $spec
   for round in $(seq 1 "$rounds"); do
     order=("${targets[@]}")
-    [ $((round % 2)) -eq 0 ] && order=(d c b a)
+    [ $((round % 2)) -eq 0 ] && order=(f e d c b a)
     for t in "${order[@]}"; do
-      echo "$1 $2 $t $(run_job "$1" "$2" "${file[$t]}" "${dio[$t]}")" >>"$results"
+      # The mirrors are half as long: their jobs stay inside them.
+      sz=$size; case $t in e|f) sz=$(( $(numfmt --from=iec "$size") / 2 )) ;; esac
+      echo "$1 $2 $t $(size=$sz run_job "$1" "$2" "${file[$t]}" "${dio[$t]}")" >>"$results"
     done
   done
 done
@@ -97,14 +116,25 @@ for line in open(sys.argv[1]):
     if key not in best or float(mib) > best[key][0]:
         best[key] = (float(mib), float(iops))
 print(f"\n{'job':<14} {'a raw file':>14} {'b FUSE disk':>14} {'c linear':>14} {'d striped':>14}"
-      f" {'c/a':>6} {'c/b':>6} {'d/a':>6}")
+      f" {'e mirror core':>14} {'f mirror ulog':>14}"
+      f" {'c/a':>6} {'c/b':>6} {'d/a':>6} {'e/a':>6} {'f/a':>6} {'f/e':>6}")
+ratio = lambda x, y: f"{x / y:6.2f}" if y else "   n/a"
+mib_of = {}
 for job in ("read 1M", "write 1M", "randread 4k", "randwrite 4k"):
-    cells = [best[(job, t)] for t in "abcd"]
+    cells = [best[(job, t)] for t in "abcdef"]
     mib = [c[0] for c in cells]
-    ratio = lambda x, y: f"{x / y:6.2f}" if y else "   n/a"
+    mib_of[job] = mib
     print(f"{job:<14} " + " ".join(f"{m:7.0f}/{i / 1000:5.1f}k" for m, i in cells) +
-          f" {ratio(mib[2], mib[0])} {ratio(mib[2], mib[1])} {ratio(mib[3], mib[0])}")
+          f" {ratio(mib[2], mib[0])} {ratio(mib[2], mib[1])} {ratio(mib[3], mib[0])}"
+          f" {ratio(mib[4], mib[0])} {ratio(mib[5], mib[0])} {ratio(mib[5], mib[4])}")
 print("(cells: MiB/s / thousands of IOPS, best of the rounds; ratios of MiB/s)")
+w = mib_of["write 1M"]
+def verdict(name, value, target):
+    print(f"  {name}: {value:.2f} (target >= {target}) {'MET' if value >= target else 'MISSED'}")
+print("mirror targets:")
+verdict("mirror (core log) 1 MiB write e/a", w[4] / w[0], 0.45)
+worst = min(mib_of[j][5] / mib_of[j][4] for j in mib_of)
+verdict("userspace log / core log, worst job f/e", worst, 0.9)
 PY
 rm -f "$results"
 
