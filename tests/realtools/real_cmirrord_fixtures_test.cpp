@@ -171,6 +171,48 @@ TEST_P(RealCmirrordFixtures, LegacyDaemonFailsWhereTheUuidModePredicts) {
     expect_same_streams(scratch_ / "model.jsonl", scratch_ / "legacy.jsonl");
 }
 
+// The trace of a run against the real daemon says so in its first line, and --replay refuses it.
+TEST(RealCmirrordRun, TraceSaysItIsNotReplayable) {
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "sanitized build: runs in the normal build's passes";
+#endif
+    DMEMU_REQUIRE(cmirrord_verdict(&dmemu_why_));
+    const fs::path scratch = frontend_test::make_temp_dir("dmemu-cmirrord-replay");
+    const RunOutcome r = dmemu_run(scenarios_dir() + "/log-server-timeouts.scn",
+                                   {"--log-server", "cmirrord", "--cmirrord-dir", cmirrord_dir()},
+                                   scratch / "t.jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::ifstream in(scratch / "t.jsonl");
+    std::string first;
+    std::getline(in, first);
+    const auto j = nlohmann::json::parse(first);
+    EXPECT_EQ(j.value("kind", ""), "run");
+    EXPECT_EQ(j.value("log_server", ""), "the real cmirrord, with corosync");
+    EXPECT_NE(j.value("clock", "").find("not replayable"), std::string::npos) << first;
+    const auto replay = cli_test::run_program(dmemu_bin(), {"run", "--replay", (scratch / "t.jsonl").string()});
+    EXPECT_EQ(replay.exit_code, 2) << replay.out << replay.err;
+    EXPECT_NE(replay.err.find("a real process: it does not replay from its seed"), std::string::npos) << replay.err;
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+}
+
+// Without the binaries: where to build them, and nothing left behind.
+TEST(RealCmirrordRun, MissingDaemonSaysHowToBuildIt) {
+    const fs::path scratch = frontend_test::make_temp_dir("dmemu-cmirrord-missing");
+    const std::string before = std::to_string(std::distance(fs::directory_iterator(scratch), fs::directory_iterator()));
+    const auto r = cli_test::run_program(
+        "/usr/bin/env", {"TMPDIR=" + scratch.string(), dmemu_bin(), "run", scenarios_dir() + "/pvmove-swap.scn",
+                         "--log-server", "cmirrord", "--cmirrord-dir", (scratch / "none").string()});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("no " + (scratch / "none" / "cmirrord").string() + " (build it: bash tools/cmirrord/build.sh"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(std::to_string(std::distance(fs::directory_iterator(scratch), fs::directory_iterator())), before)
+        << "the run left a directory behind";
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, RealCmirrordFixtures, ::testing::ValuesIn(kFixtures),
                          [](const ::testing::TestParamInfo<FixtureCase>& info) {
                              std::string name = info.param.file;

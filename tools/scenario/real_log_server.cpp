@@ -94,7 +94,7 @@ public:
             ctx_.run_one_for(std::chrono::milliseconds(20));
         });
         if (!failed.empty()) {
-            cmirrord_.stop();
+            power_off();  // the destructor will not run
             throw std::runtime_error(failed);
         }
     }
