@@ -12,9 +12,15 @@
 // clang-format off
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 // clang-format on
+#include <langinfo.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <clocale>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <iterator>
@@ -47,6 +53,20 @@ std::optional<std::string> take_dir(std::vector<std::string>& args, std::string*
     return dir;
 }
 
+// What dmsetup learns about its stdout in _process_tree_options: the window width, and whether
+// setlocale(LC_ALL, "") gives a UTF-8 codeset. Asked of a locale object so that nothing else
+// in the program changes locale.
+dmemu::dmsetup::Terminal terminal_of_stdout() {
+    dmemu::dmsetup::Terminal t;
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) >= 0) t.columns = ws.ws_col;
+    if (locale_t loc = newlocale(LC_ALL_MASK, "", nullptr)) {
+        t.utf8 = std::strcmp(nl_langinfo_l(CODESET, loc), "UTF-8") == 0;
+        freelocale(loc);
+    }
+    return t;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,18 +88,19 @@ int main(int argc, char** argv) {
         return std::string(std::istreambuf_iterator<char>(std::cin),
                            std::istreambuf_iterator<char>());
     };
-    boost::asio::co_spawn(ctx, dmemu::dmsetup::run_dmsetup(channel, args, read_stdin),
-                          [&](std::exception_ptr e, dmemu::dmsetup::DmsetupResult r) {
-                              if (e) {
-                                  try {
-                                      std::rethrow_exception(e);
-                                  } catch (const std::exception& ex) {
-                                      r.err += std::string(kProgram) + ": " + ex.what() + "\n";
-                                      r.exit_code = 1;
-                                  }
-                              }
-                              result = std::move(r);
-                          });
+    boost::asio::co_spawn(
+        ctx, dmemu::dmsetup::run_dmsetup(channel, args, read_stdin, terminal_of_stdout()),
+        [&](std::exception_ptr e, dmemu::dmsetup::DmsetupResult r) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    r.err += std::string(kProgram) + ": " + ex.what() + "\n";
+                    r.exit_code = 1;
+                }
+            }
+            result = std::move(r);
+        });
     ctx.run();
     std::cout << result.out << std::flush;
     std::cerr << result.err << std::flush;

@@ -8,6 +8,9 @@
 //   deps           "N dependencies\t: (MAJ, MIN) ..." or, with -o blkdevname|devname, "(name)"
 //   ls             "NAME\t(MAJ:MIN)", or "NAME\t(MAJ, MIN)" with --target; "No devices found"
 //   targets        "%-16s v%d.%d.%d"
+#include <map>
+#include <utility>
+
 #include "tools/dmsetup/commands.hpp"
 #include "tools/dmsetup/info_display.hpp"
 #include "tools/dmsetup/usage.hpp"
@@ -158,11 +161,36 @@ asio::awaitable<bool> cmd_deps(Session& s, CommandCall call) {
     co_return true;
 }
 
+// _display_tree: the tree is shown even when an ioctl left it incomplete, then the command
+// fails.
+asio::awaitable<bool> display_tree(Session& s) {
+    bool ok = true;
+    if (!s.dep_tree) {
+        BuiltDepTree built = co_await build_whole_deptree(s);
+        s.dep_tree = std::move(built.tree);
+        ok = built.ok;
+    }
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::optional<std::string>> knames;
+    if (s.tree_options->blkdevname)
+        for (std::size_t i = 1; i < s.dep_tree->size(); ++i) {
+            const emu::DmInfo& info = s.dep_tree->node(i).info;
+            // dm_device_get_name reads /sys/dev/block/MAJ:MIN, which a mapped device has only
+            // from its first table load on (6.1's table_load -> dm_setup_md_queue -> add_disk).
+            if (info.exists && !info.live_table && !info.inactive_table) continue;
+            knames[{info.devt.major, info.devt.minor}] = co_await s.device_name(info.devt, true);
+        }
+    s.out += dmsetup::display_tree(*s.dep_tree, *s.tree_options, [&](emu::DevT devt) {
+        return knames[{devt.major, devt.minor}];
+    });
+    co_return ok;
+}
+
 asio::awaitable<bool> cmd_ls(Session& s, CommandCall call) {
     if (s.opts.target) {
         call.argv.clear();
         co_return co_await process_all(s, std::move(call), false, cmd_status);
     }
+    if (s.opts.tree) co_return co_await display_tree(s);
     co_return co_await process_all(s, std::move(call), false, display_name);
 }
 

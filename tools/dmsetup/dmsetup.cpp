@@ -157,7 +157,16 @@ asio::awaitable<int> dmsetup_main(Session& s, const std::vector<std::string>& ar
         // dmsetup's main(): splitname always reports; mangle's own tasks use mode none.
         if (cmd->fn == cmd_splitname && !s.opts.columns) ++s.opts.columns;
         if (cmd->fn == cmd_mangle) s.mangling = Mangling::none;
-        if (!process_dev_name_options(s)) {
+        // _process_options: with --tree, -o holds tree options whatever the command.
+        if (s.opts.tree) {
+            std::string error;
+            s.tree_options = parse_tree_options(s.opts.fields, s.terminal, &error);
+            if (!s.tree_options) {
+                s.error(error);
+                s.error("Couldn't process command line.");
+                co_return 1;
+            }
+        } else if (!process_dev_name_options(s)) {
             s.error("Couldn't process command line.");
             co_return 1;
         }
@@ -171,6 +180,12 @@ asio::awaitable<int> dmsetup_main(Session& s, const std::vector<std::string>& ar
                 Report::create(report_config(s.opts, cmd->fn == cmd_splitname), &error, &help);
             s.err += error + help;
             if (!s.report) co_return 1;
+            // _report_init: the tree_ fields need the whole tree before the first row.
+            if (s.report->needs_tree()) {
+                BuiltDepTree built = co_await build_whole_deptree(s);
+                s.dep_tree = std::move(built.tree);
+                if (!built.ok) co_return 1;
+            }
         }
     }
     const int argc = static_cast<int>(args.size());
@@ -192,8 +207,10 @@ const Command* find_command(std::string_view name) {
 }
 
 asio::awaitable<DmsetupResult> run_dmsetup(IoctlChannel& channel, std::vector<std::string> argv,
-                                           std::function<std::string()> read_stdin) {
+                                           std::function<std::string()> read_stdin,
+                                           Terminal terminal) {
     Session s(channel, std::move(read_stdin));
+    s.terminal = terminal;
     DmsetupResult r;
     try {
         r.exit_code = co_await dmsetup_main(s, argv);
@@ -208,9 +225,9 @@ asio::awaitable<DmsetupResult> run_dmsetup(IoctlChannel& channel, std::vector<st
 }
 
 asio::awaitable<DmsetupResult> run_dmsetup(IoctlChannel& channel, std::vector<std::string> argv,
-                                           std::string stdin_text) {
+                                           std::string stdin_text, Terminal terminal) {
     std::function<std::string()> reader = [text = std::move(stdin_text)] { return text; };
-    co_return co_await run_dmsetup(channel, std::move(argv), std::move(reader));
+    co_return co_await run_dmsetup(channel, std::move(argv), std::move(reader), terminal);
 }
 
 }  // namespace dmemu::dmsetup

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tools/dmsetup/ioctl_channel.hpp"
+#include "tools/dmsetup/tree_display.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -22,12 +23,14 @@ struct DmsetupResult {
 };
 
 // Standard input is read at most once, and only by a command that needs it (create or load
-// without --table or a file).
+// without --table or a file). `terminal` describes stdout (`ls --tree` draws for it); the
+// default is no terminal in the C locale, as in the oracle's guest.
 boost::asio::awaitable<DmsetupResult> run_dmsetup(IoctlChannel& channel,
                                                   std::vector<std::string> argv,
-                                                  std::function<std::string()> read_stdin);
+                                                  std::function<std::string()> read_stdin,
+                                                  Terminal terminal = {});
 boost::asio::awaitable<DmsetupResult> run_dmsetup(IoctlChannel& channel,
                                                   std::vector<std::string> argv,
-                                                  std::string stdin_text);
+                                                  std::string stdin_text, Terminal terminal = {});
 
 }  // namespace dmemu::dmsetup

@@ -40,6 +40,15 @@ asio::awaitable<bool> display_info_cols(Session& s, const emu::DmInfo& info) {
     obj.info = info;
     obj.split = split_name(info.uuid, info.name, '-');
     obj.mangling = s.mangling;
+    if (s.report->needs_tree()) {
+        auto node = s.dep_tree ? s.dep_tree->find(info.devt) : std::nullopt;
+        if (!node) {
+            s.errorf("Cannot find node {}:{}.", info.devt.major, info.devt.minor);
+            co_return false;
+        }
+        obj.tree = &*s.dep_tree;
+        obj.tree_node = *node;
+    }
     if (s.report->needs_deps()) {
         emu::DmRequest req;
         req.devt = info.devt;

@@ -97,7 +97,7 @@ constexpr LongOption kLongOptions[] = {
     {"start", true, Effect::ignored},
     {"table", true, Effect::handled},
     {"target", true, Effect::handled},
-    {"tree", false, Effect::unsupported},
+    {"tree", false, Effect::handled},
     {"udevcookie", true, Effect::ignored},
     {"uid", true, Effect::ignored},
     {"unbuffered", false, Effect::ignored},
@@ -211,6 +211,8 @@ std::string apply(Options& o, std::string_view name, const std::string& arg) {
         ++o.rows;
     else if (name == "showkeys")
         ++o.showkeys;
+    else if (name == "tree")
+        ++o.tree;
     else if (name == "table")
         o.table = arg;
     else if (name == "uuid")

@@ -33,6 +33,7 @@ struct Options {
     int unquoted = 0;                      // --unquoted
     int rows = 0;                          // --rows
     int showkeys = 0;                      // --showkeys
+    int tree = 0;                          // --tree
     std::optional<std::string> table;      // --table
     std::optional<std::string> uuid;       // -u, --uuid
     std::optional<std::string> fields;     // -o, --options
@@ -43,7 +44,7 @@ struct Options {
     std::optional<int> minor;              // -m, --minor
     std::optional<std::string> sort;       // -O, --sort
     std::optional<Mangling> manglename;    // --manglename none|auto|hex
-    // dmsetup options dmemu recognises but does not emulate ("--select", "--tree", ...).
+    // dmsetup options dmemu recognises but does not emulate ("--select", "--exec", ...).
     std::vector<std::string> unsupported;
     // Non-option words in order; the command first.
     std::vector<std::string> args;

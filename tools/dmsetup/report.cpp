@@ -14,7 +14,7 @@ namespace dmemu::dmsetup {
 
 namespace {
 
-enum class Kind { task, info, deps, name };
+enum class Kind { task, info, deps, tree, name };
 
 struct FieldType {
     Kind kind;
@@ -26,6 +26,7 @@ constexpr FieldType kTypes[] = {
     {Kind::task, "Mapped Device Name", "name_"},
     {Kind::info, "Mapped Device Information", "info_"},
     {Kind::deps, "Mapped Device Relationship Information", "deps_"},
+    {Kind::tree, "Mapped Device Relationship Information", "tree_"},
     {Kind::name, "Mapped Device Name Components", "splitname_"},
 };
 
@@ -56,6 +57,29 @@ std::string unmangled(const std::string& s, std::string_view what, Mangling mode
     std::string ignored;
     MangleResult m = unmangle_string(s, what, mode, &ignored);
     return m.ok ? m.out : s;
+}
+
+// _dm_tree_names: the names of the nodes in a node's list, nameless ones (disks, the root)
+// left out.
+std::string tree_names(const ReportObject& o, bool inverted) {
+    std::string s;
+    for (auto i : o.tree->children(o.tree_node, inverted)) {
+        const std::string& name = o.tree->node(i).name;
+        if (name.empty()) continue;
+        s += (s.empty() ? "" : ",") + name;
+    }
+    return s;
+}
+
+// _dm_tree_parents_devs_disp: the root (0:0) left out.
+std::string tree_parent_devnos(const ReportObject& o) {
+    std::string s;
+    for (auto i : o.tree->children(o.tree_node, true)) {
+        const emu::DevT devt = o.tree->node(i).info.devt;
+        if (devt.major == 0 && devt.minor == 0) continue;
+        s += (s.empty() ? "" : ",") + devt.str();
+    }
+    return s;
 }
 
 struct Field {
@@ -122,12 +146,24 @@ const Field kFields[] = {
      [](const ReportObject& o) { return std::to_string(o.info.event_nr); }},
     {Kind::deps, true, "#Devs", 5, "device_count", "Number of devices used by this one.",
      [](const ReportObject& o) { return std::to_string(o.deps.size()); }},
+    {Kind::tree, false, "DevNamesUsed", 16, "devs_used",
+     "List of names of mapped devices used by this one.",
+     [](const ReportObject& o) { return tree_names(o, false); }},
     {Kind::deps, false, "DevNosUsed", 16, "devnos_used",
      "List of device numbers of devices used by this one.",
      [](const ReportObject& o) { return join_devts(o.deps); }},
     {Kind::deps, false, "BlkDevNamesUsed", 16, "blkdevs_used",
      "List of names of block devices used by this one.",
      [](const ReportObject& o) { return join_names(o.dep_blk_names); }},
+    {Kind::tree, true, "#Refs", 5, "device_ref_count",
+     "Number of mapped devices referencing this one.",
+     [](const ReportObject& o) { return std::to_string(o.tree->num_children(o.tree_node, true)); }},
+    {Kind::tree, false, "RefNames", 8, "names_using_dev",
+     "List of names of mapped devices using this one.",
+     [](const ReportObject& o) { return tree_names(o, true); }},
+    {Kind::tree, false, "RefDevNos", 9, "devnos_using_dev",
+     "List of device numbers of mapped devices using this one.",
+     [](const ReportObject& o) { return tree_parent_devnos(o); }},
     {Kind::name, false, "Subsys", 6, "subsystem",
      "Userspace subsystem responsible for this device.",
      [](const ReportObject& o) { return o.split.subsystem; }},
@@ -291,6 +327,11 @@ bool Report::needs_deps() const {
                        [](const Column& c) { return kFields[c.field].kind == Kind::deps; });
 }
 
+bool Report::needs_tree() const {
+    return std::any_of(columns_.begin(), columns_.end(),
+                       [](const Column& c) { return kFields[c.field].kind == Kind::tree; });
+}
+
 bool Report::uses(std::string_view field_id) const {
     return std::any_of(columns_.begin(), columns_.end(),
                        [&](const Column& c) { return field_id == kFields[c.field].id; });
@@ -383,7 +424,9 @@ std::string Report::field_list() {
         const FieldType* type = nullptr;
         for (const auto& t : kTypes)
             if (t.kind == f.kind) type = &t;
-        if (type->desc != last) {
+        // libdm compares the description pointers, which the compiler merges for dmsetup's
+        // two "Relationship" types: their fields share one heading, the first type's prefix.
+        if (!last || std::strcmp(type->desc, last) != 0) {
             if (last) out += " \n";
             const std::string title = fmt::format("{} Fields", type->desc);
             out += title + "\n" + std::string(title.size(), '-') + "\n";

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emu/core/dm_ioctl.hpp"
+#include "tools/dmsetup/dep_tree.hpp"
 #include "tools/dmsetup/name_mangling.hpp"
 #include "tools/dmsetup/split_name.hpp"
 
@@ -30,6 +31,8 @@ struct ReportObject {
     SplitName split;                          // _get_split_name(uuid, name, '-'), or splitname's
     Mangling mangling = Mangling::automatic;  // the library's mode, for the (un)mangled_* fields
     bool split_only = false;                  // a `splitname` row: no device behind it
+    const DepTree* tree = nullptr;            // the whole tree, when needs_tree()
+    std::size_t tree_node = DepTree::kRoot;   // this device's node in it
 };
 
 struct ReportConfig {
@@ -54,6 +57,9 @@ public:
                                         std::string* help);
 
     bool needs_deps() const;
+    // A tree_ field (devs_used, device_ref_count, names_using_dev, devnos_using_dev) is shown:
+    // dmsetup builds the whole dependency tree first (_report_init with DR_TREE).
+    bool needs_tree() const;
     bool uses(std::string_view field_id) const;
     void add(const ReportObject& obj);
     bool empty() const { return rows_.empty(); }

@@ -12,9 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "tools/dmsetup/dep_tree.hpp"
 #include "tools/dmsetup/ioctl_channel.hpp"
 #include "tools/dmsetup/options.hpp"
 #include "tools/dmsetup/report.hpp"
+#include "tools/dmsetup/tree_display.hpp"
 
 namespace dmemu::dmsetup {
 
@@ -61,6 +63,12 @@ public:
     // libdm's name mangling mode (dm_set_name_mangling_mode): --manglename, else auto; `mangle`
     // runs its tasks in mode none.
     Mangling mangling = Mangling::automatic;
+    // The terminal stdout is ("ls --tree" draws and cuts lines for it).
+    Terminal terminal;
+    // --tree: -o parsed as tree options (_process_tree_options) instead of device name options.
+    std::optional<TreeOptions> tree_options;
+    // _dtree: built once per invocation, by the report (tree_ fields) or by `ls --tree`.
+    std::optional<DepTree> dep_tree;
 
     void error(std::string_view line) {
         err += line;
