@@ -28,17 +28,18 @@ Emulator::Emulator(std::uint32_t dm_major)
     klog_.set_echo(false);
 }
 
-dmsetup::DmsetupResult Emulator::dmsetup(std::vector<std::string> argv, std::string stdin_text) {
+dmsetup::DmsetupResult Emulator::dmsetup(std::vector<std::string> argv, std::string stdin_text,
+                                         dmsetup::Terminal terminal) {
     bool done = false;
     std::exception_ptr failure;
     dmsetup::DmsetupResult result;
-    boost::asio::co_spawn(ctx_,
-                          dmsetup::run_dmsetup(channel_, std::move(argv), std::move(stdin_text)),
-                          [&](std::exception_ptr e, dmsetup::DmsetupResult r) {
-                              failure = e;
-                              result = std::move(r);
-                              done = true;
-                          });
+    boost::asio::co_spawn(
+        ctx_, dmsetup::run_dmsetup(channel_, std::move(argv), std::move(stdin_text), terminal),
+        [&](std::exception_ptr e, dmsetup::DmsetupResult r) {
+            failure = e;
+            result = std::move(r);
+            done = true;
+        });
     clock_.advance(std::chrono::nanoseconds(0));
     // Virtual time moves only while the command waits on it (retry delays, target timers).
     for (int step = 0; !done; ++step) {

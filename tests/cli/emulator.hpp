@@ -21,7 +21,9 @@ class Emulator {
 public:
     explicit Emulator(std::uint32_t dm_major = 254);
 
-    dmsetup::DmsetupResult dmsetup(std::vector<std::string> argv, std::string stdin_text = {});
+    // `terminal`: what dmsetup's stdout is (default: no terminal, C locale, as in the oracle).
+    dmsetup::DmsetupResult dmsetup(std::vector<std::string> argv, std::string stdin_text = {},
+                                   dmsetup::Terminal terminal = {});
     // Disks ram0..ram<n-1>, devno 1:0.., `sectors` each (the oracle guest's brd disks).
     void add_ram_disks(int n, emu::Sector sectors);
 
