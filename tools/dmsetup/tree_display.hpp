@@ -2,12 +2,13 @@
 // `dmsetup ls --tree`: dmsetup.c's tree drawing (_process_tree_options, _display_tree_node,
 // _display_tree_walk_children and the _out_* writers), over a DepTree.
 //
-// -o takes a comma list, each word a prefix of one of: device (MAJ:MIN, the default),
-// nodevice, blkdevname (<dm-0>), active ([ACTIVE|SUSPENDED), rw (RW|RO), open (open count),
-// uuid, ascii, utf, vt100 (the line-drawing set; utf by default in a UTF-8 locale), inverted
-// (each disk first, what uses it below), compact (a chain on one line), notrunc. status and
-// table are accepted and show nothing, as in dmsetup 1.02.185. Lines are cut at the terminal's
-// width less 3 (80 when stdout is no terminal) with "...", unless notrunc or vt100.
+// -o takes a comma list, each word a prefix of one of (the first it begins wins, in this
+// order): device (MAJ:MIN, the default), blkdevname (<dm-0>), nodevice, status, table (both
+// accepted, they show nothing in dmsetup 1.02.185), active (ACTIVE|SUSPENDED), open (the open
+// count), uuid, rw (RW|RO) (these four in brackets after the device), utf, vt100, ascii (the
+// line-drawing set; utf by default in a UTF-8 locale), inverted (each disk first, what uses it
+// below), compact (a chain on one line), notrunc. Lines are cut with "..." at the terminal's
+// width less 3, or at 80 columns when stdout is no terminal or with vt100; not with notrunc.
 //
 //   top (254:1)
 //    `-base (254:0)
