@@ -43,8 +43,8 @@ ScenarioCommands::ScenarioCommands(CLI::App& app) {
     run_->add_flag("-v,--verbose", verbose_, "print every step and its outcome");
 
     sweep_ = app.add_subcommand("sweep", "run a scenario for many seeds in parallel processes");
-    sweep_->add_option("FILE", file_, "the scenario (.scn)")->required();
-    sweep_->add_option("--seeds", seeds_, "seed range A..B (inclusive)")->required();
+    sweep_->add_option("FILE", file_, "the scenario (.scn)");
+    sweep_->add_option("--seeds", seeds_, "seed range A..B (inclusive)");
     sweep_->add_option("--jobs", jobs_, "worker processes")->capture_default_str();
     sweep_->add_option("--match", match_, "the log server's match mode")
         ->check(CLI::IsMember(kModes))
@@ -52,6 +52,12 @@ ScenarioCommands::ScenarioCommands(CLI::App& app) {
     sweep_->add_option("--faults", faults_, "a fault plan laid over the scenario (docs/faults.md)");
     sweep_->add_flag("--json", json_, "one JSON object per seed, then a summary, on stdout");
     sweep_->add_flag("-q,--quiet", quiet_, "no progress on stderr");
+    sweep_->add_option("--shard", shard_,
+                       "run only shard K of N: seed s is in shard ((s - A) mod N) + 1");
+    sweep_->add_option("--result", result_, "write the result file (JSON) for --merge");
+    sweep_->add_option("--merge", merge_,
+                       "combine result files into the summary of the whole sweep")
+        ->expected(1, -1);
 }
 
 std::optional<int> ScenarioCommands::run_if_selected() {
@@ -156,6 +162,19 @@ int ScenarioCommands::run() {
 }
 
 int ScenarioCommands::sweep() {
+    if (!merge_.empty()) {
+        for (const char* opt : {"FILE", "--seeds", "--shard", "--result", "--faults", "--match"})
+            if (sweep_->get_option(opt)->count() != 0) {
+                std::cerr << "dmemu: sweep: --merge takes result files only, not " << opt << "\n";
+                return 2;
+            }
+        return merge_sweep_results(merge_, json_, std::cout, std::cerr);
+    }
+    if (file_.empty() || seeds_.empty()) {
+        std::cerr << "dmemu: sweep: a scenario FILE and --seeds A..B are required (or --merge "
+                     "RESULT.json...)\n";
+        return 2;
+    }
     auto range = parse_seed_range(seeds_);
     if (!range) {
         std::cerr << "dmemu: sweep: --seeds: expected A..B with A <= B, got '" << seeds_ << "'\n";
@@ -170,6 +189,16 @@ int ScenarioCommands::sweep() {
     o.json = json_;
     o.progress = !quiet_;
     o.plan = faults_;
+    if (!shard_.empty()) {
+        auto shard = parse_shard(shard_);
+        if (!shard) {
+            std::cerr << "dmemu: sweep: --shard: expected K/N with 1 <= K <= N, got '" << shard_
+                      << "'\n";
+            return 2;
+        }
+        o.shard = *shard;
+    }
+    o.result = result_;
     return scenario::sweep(o, std::cout, std::cerr);
 }
 

@@ -5,6 +5,8 @@
 //             [--cmirrord-dir DIR]
 //   dmemu run --replay TRACE
 //   dmemu sweep FILE --seeds A..B [--jobs N] [--match MODE] [--faults PLAN] [--json]
+//               [--shard K/N] [--result OUT.json]
+//   dmemu sweep --merge RESULT.json... [--json]
 // main() creates one ScenarioCommands before parsing and asks it afterwards whether one of its
 // subcommands was chosen.
 #pragma once
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dmemu::scenario {
 
@@ -41,6 +44,9 @@ private:
     unsigned jobs_ = 2;
     bool json_ = false;
     bool quiet_ = false;
+    std::string shard_;
+    std::string result_;
+    std::vector<std::string> merge_;
 };
 
 }  // namespace dmemu::scenario

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -117,19 +118,36 @@ std::optional<Worker> spawn(const Scenario& s, const SweepOptions& o,
     return w;
 }
 
+// ", shard 2/4", or nothing for the whole range.
+std::string shard_label(const Shard& shard) {
+    return shard.count == 1 ? std::string()
+                            : fmt::format(", shard {}/{}", shard.index, shard.count);
+}
+
 class Report {
 public:
     Report(const SweepOptions& o, std::ostream& out, std::ostream& err)
         : o_(o),
           out_(out),
           err_(err),
-          total_(o.last - o.first + 1),
+          total_(shard_seed_count(o.first, o.last, o.shard)),
           started_(
               std::chrono::steady_clock::now()),  // nondeterminism-ok: throughput, outside runs
           tty_(::isatty(2) != 0) {}
 
+    // Keep every seed's result for a result file (--result).
+    void keep_results() { keep_ = true; }
+    std::vector<json> take_results() { return std::move(kept_); }
+    // A merge reports the shards' time, not its own.
+    void set_seconds(double secs) { seconds_ = secs; }
+
     void result(const json& j) {
         ++done_;
+        if (keep_) {
+            json k = j;
+            for (const char* derived : {"file", "match", "replay"}) k.erase(derived);
+            kept_.push_back(std::move(k));
+        }
         const bool passed = j.value("passed", false);
         if (!passed) ++failed_;
         expectations_ += j.value("expectations", std::uint64_t{0});
@@ -171,6 +189,7 @@ public:
         result(j);
     }
     double seconds() const {
+        if (seconds_) return *seconds_;
         return std::chrono::duration<double>(
                    std::chrono::steady_clock::now() -  // nondeterminism-ok
                    started_)
@@ -183,6 +202,7 @@ public:
         if (o_.json) {
             json s;
             s["summary"] = {{"file", o_.file},          {"match", logs::to_string(o_.match)},
+                            {"shard", fmt::format("{}/{}", o_.shard.index, o_.shard.count)},
                             {"first", o_.first},        {"last", o_.last},
                             {"seeds", done_},           {"passed", done_ - failed_},
                             {"failed", failed_},        {"seconds", secs},
@@ -202,10 +222,10 @@ public:
             out_ << fmt::format("expectations: {} checked, {} failed\n", expectations_,
                                 failed_expectations_);
             out_ << fmt::format(
-                "sweep: {} seeds ({}..{}), {} passed, {} failed, {:.1f} s, {:.0f} seeds/s, {} "
+                "sweep: {} seeds ({}..{}{}), {} passed, {} failed, {:.1f} s, {:.0f} seeds/s, {} "
                 "job{}\n",
-                done_, o_.first, o_.last, done_ - failed_, failed_, secs, rate, jobs,
-                jobs == 1 ? "" : "s");
+                done_, o_.first, o_.last, shard_label(o_.shard), done_ - failed_, failed_, secs,
+                rate, jobs, jobs == 1 ? "" : "s");
         }
         out_.flush();
     }
@@ -235,8 +255,11 @@ private:
     std::uint64_t expectations_ = 0, failed_expectations_ = 0;
     std::map<std::string, std::uint64_t> fired_, seeds_with_;
     std::chrono::steady_clock::time_point started_;
+    std::optional<double> seconds_;
     bool tty_;
     bool shown_ = false;
+    bool keep_ = false;
+    std::vector<json> kept_;
 };
 
 void handle_line(Worker& w, const std::string& line, Report& report) {
@@ -290,18 +313,29 @@ int sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
         err << "dmemu: " << e.what() << "\n";
         return 2;
     }
-    const std::uint64_t total = o.last - o.first + 1;
+    const std::uint64_t total = shard_seed_count(o.first, o.last, o.shard);
+    const std::optional<std::uint64_t> start = shard_first_seed(o.first, o.last, o.shard);
     const unsigned jobs =
         static_cast<unsigned>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(o.jobs, total)));
     if (!o.json)
-        out << fmt::format("sweep: {} --match {}{} seeds {}..{} on {} job{}\n", o.file,
+        out << fmt::format("sweep: {} --match {}{} seeds {}..{}{} on {} job{}\n", o.file,
                            logs::to_string(o.match), o.plan.empty() ? "" : " --faults " + o.plan,
-                           o.first, o.last, jobs, jobs == 1 ? "" : "s");
+                           o.first, o.last,
+                           o.shard.count == 1 ? std::string()
+                                              : fmt::format(" shard {}/{} ({} seeds)", o.shard.index,
+                                                            o.shard.count, total),
+                           jobs, jobs == 1 ? "" : "s");
     out.flush();
     Report report(o, out, err);
+    if (!o.result.empty()) report.keep_results();
+    // Worker j runs seeds start + j*N, start + (j + jobs)*N, ...: the shard's seeds dealt out as
+    // the unsharded sweep deals out the range (N = 1).
+    std::uint64_t stride = 0;
+    if (__builtin_mul_overflow(std::uint64_t{jobs}, o.shard.count, &stride))
+        stride = UINT64_MAX;
     std::vector<Worker> workers;
-    for (unsigned j = 0; j < jobs; ++j) {
-        auto w = spawn(scenario, o, plan, o.first + j, jobs, err);
+    for (unsigned j = 0; start && j < jobs; ++j) {
+        auto w = spawn(scenario, o, plan, *start + j * o.shard.count, stride, err);
         if (!w) return 2;
         workers.push_back(std::move(*w));
     }
@@ -343,6 +377,86 @@ int sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
             workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
         }
         for (auto& w : respawn) workers.push_back(std::move(w));
+    }
+    report.finish(jobs);
+    if (!o.result.empty()) {
+        SweepResult r;
+        r.file = o.file;
+        r.file_hash = scenario.hash;
+        if (plan) {
+            r.plan = o.plan;
+            r.plan_hash = plan->hash;
+        }
+        r.match = logs::to_string(o.match);
+        r.first = o.first;
+        r.last = o.last;
+        r.shard = o.shard;
+        r.jobs = jobs;
+        r.seconds = report.seconds();
+        r.results = report.take_results();
+        std::sort(r.results.begin(), r.results.end(), [](const json& a, const json& b) {
+            return a["seed"].get<std::uint64_t>() < b["seed"].get<std::uint64_t>();
+        });
+        try {
+            write_sweep_result(o.result, r);
+        } catch (const std::exception& e) {
+            err << "dmemu: " << e.what() << "\n";
+            return 2;
+        }
+    }
+    return report.failed() == 0 ? 0 : 1;
+}
+
+int merge_sweep_results(const std::vector<std::string>& files, bool json_lines, std::ostream& out,
+                        std::ostream& err) {
+    std::vector<SweepResult> results;
+    try {
+        for (const auto& f : files) results.push_back(read_sweep_result(f));
+    } catch (const std::exception& e) {
+        err << "dmemu: " << e.what() << "\n";
+        return 2;
+    }
+    if (auto problem = merge_problem(results)) {
+        err << "dmemu: sweep: --merge: " << *problem << "\n";
+        return 2;
+    }
+    const SweepResult& a = results.front();
+    SweepOptions o;
+    o.file = a.file;
+    if (!logs::parse_match_mode(a.match, &o.match)) {
+        err << "dmemu: sweep: " << a.path << ": unknown match mode '" << a.match << "'\n";
+        return 2;
+    }
+    o.json = json_lines;
+    o.progress = false;
+    o.plan = a.plan.value_or("");
+    o.first = a.first;
+    o.last = a.last;
+    unsigned jobs = 0;
+    double seconds = 0;  // the slowest shard's: shards run side by side
+    std::vector<json> seeds;
+    for (const auto& r : results) {
+        o.first = std::min(o.first, r.first);
+        o.last = std::max(o.last, r.last);
+        jobs += r.jobs;
+        seconds = std::max(seconds, r.seconds);
+        seeds.insert(seeds.end(), r.results.begin(), r.results.end());
+    }
+    std::sort(seeds.begin(), seeds.end(), [](const json& x, const json& y) {
+        return x["seed"].get<std::uint64_t>() < y["seed"].get<std::uint64_t>();
+    });
+    if (!o.json)
+        out << fmt::format("sweep: {} --match {}{} seeds {}..{} merged from {} result file{}\n",
+                           o.file, a.match, o.plan.empty() ? "" : " --faults " + o.plan, o.first,
+                           o.last, results.size(), results.size() == 1 ? "" : "s");
+    Report report(o, out, err);
+    report.set_seconds(seconds);
+    for (auto& j : seeds) {
+        j["file"] = o.file;
+        j["match"] = a.match;
+        if (!j.value("passed", false))
+            j["replay"] = replay_command(o.file, j["seed"].get<std::uint64_t>(), o.match, o.plan);
+        report.result(j);
     }
     report.finish(jobs);
     return report.failed() == 0 ? 0 : 1;
