@@ -200,9 +200,10 @@ protected:
         std::string files;
         for (int k = 1; k <= n; ++k) {
             const std::string result = path(fmt::format("r{}.json", k));
-            const auto shard = dmemu(fmt::format("sweep {} --seeds {} --jobs 1 -q --shard {}/{} "
-                                                 "--result {}",
-                                                 args, seeds, k, n, result));
+            const auto shard =
+                dmemu(fmt::format("sweep {} --seeds {} --jobs 1 -q --shard {}/{} "
+                                  "--result {}",
+                                  args, seeds, k, n, result));
             ASSERT_NE(shard.exit_code, 2) << shard.out;
             EXPECT_NE(shard.out.find(fmt::format(", shard {}/{}), ", k, n)), std::string::npos)
                 << shard.out;
@@ -214,7 +215,9 @@ protected:
         EXPECT_NE(merged.out.find(fmt::format("merged from {} result files", n)), std::string::npos)
             << merged.out;
         EXPECT_EQ(comparable_summary(merged.out), comparable_summary(whole.out))
-            << "merged:\n" << merged.out << "unsharded:\n" << whole.out;
+            << "merged:\n"
+            << merged.out << "unsharded:\n"
+            << whole.out;
     }
     nlohmann::json read_json(const std::string& file) {
         std::ifstream in(file);
@@ -231,9 +234,9 @@ protected:
 };
 
 TEST_F(SweepShards, MergedShardsGiveTheUnshardedSummaryWithTheFaultMatrix) {
-    expect_merge_equals_unsharded(fixture("faults/swap-under-faults.scn") + " --faults " +
-                                      fixture("faults/mixed.plan"),
-                                  "1..9", 3, 0);
+    expect_merge_equals_unsharded(
+        fixture("faults/swap-under-faults.scn") + " --faults " + fixture("faults/mixed.plan"),
+        "1..9", 3, 0);
 }
 
 TEST_F(SweepShards, MergedShardsGiveTheUnshardedFailuresAndReplayCommands) {
@@ -268,8 +271,8 @@ TEST_F(SweepShards, AShardRunsSeedsWhoseOffsetModNIsKMinusOne) {
 
 TEST_F(SweepShards, BadShardSpecsAreUsageErrors) {
     for (const char* bad : {"0/3", "4/3", "x", "3", "1/0", "/2"}) {
-        const auto r = dmemu("sweep " + fixture("load-then-clear.scn") + " --seeds 1..4 --shard " +
-                             bad);
+        const auto r =
+            dmemu("sweep " + fixture("load-then-clear.scn") + " --seeds 1..4 --shard " + bad);
         EXPECT_EQ(r.exit_code, 2) << bad;
         EXPECT_NE(r.out.find("--shard: expected K/N with 1 <= K <= N, got '" + std::string(bad)),
                   std::string::npos)
@@ -316,7 +319,8 @@ TEST_F(SweepShards, MergeRefusesDifferentModesPlansScenariosAndTruncatedFiles) {
     EXPECT_NE(r.out.find("are of different match modes: uuid+luid and uuid"), std::string::npos)
         << r.out;
 
-    const auto b_plan = shard(file + " --faults " + fixture("faults/mixed.plan"), "2/2", "b-plan.json");
+    const auto b_plan =
+        shard(file + " --faults " + fixture("faults/mixed.plan"), "2/2", "b-plan.json");
     r = dmemu("sweep --merge " + a + " " + b_plan);
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.out.find("are of different fault plans: no fault plan and " +

@@ -99,7 +99,8 @@ json to_json(const SweepResult& r) {
                    {"expectations", expectations},
                    {"failed_expectations", failed_expectations}};
     j["faults"] = json::object();
-    for (const auto& [what, n] : faults) j["faults"][what] = {{"fired", n.first}, {"seeds", n.second}};
+    for (const auto& [what, n] : faults)
+        j["faults"][what] = {{"fired", n.first}, {"seeds", n.second}};
     j["results"] = r.results;
     return j;
 }
@@ -169,8 +170,8 @@ std::optional<std::string> merge_problem(const std::vector<SweepResult>& rs) {
             return fmt::format("{} and {} are of different scenarios: {} {} and {} {}", a.path,
                                b.path, a.file, a.file_hash, b.file, b.file_hash);
         if (b.match != a.match)
-            return fmt::format("{} and {} are of different match modes: {} and {}", a.path,
-                               b.path, a.match, b.match);
+            return fmt::format("{} and {} are of different match modes: {} and {}", a.path, b.path,
+                               a.match, b.match);
         if (b.plan != a.plan || b.plan_hash != a.plan_hash)
             return fmt::format("{} and {} are of different fault plans: {} and {}", a.path, b.path,
                                plan_str(a), plan_str(b));
@@ -200,7 +201,7 @@ std::optional<std::string> merge_problem(const std::vector<SweepResult>& rs) {
     }
     std::vector<std::uint64_t> missing;
     std::uint64_t n_missing = 0;
-    std::uint64_t next = first;  // the next seed expected
+    std::uint64_t next = first;              // the next seed expected
     auto gap_to = [&](std::uint64_t upto) {  // seeds next..upto-1 are missing
         if (upto <= next) return;
         n_missing += upto - next;
