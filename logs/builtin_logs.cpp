@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The dirty-log types built into the emulator, one per file, listed here once
 // (dm_dirty_log_type_register in dm-log.c and dm-log-userspace-base.c).
-#include "logs/dirty_log.hpp"
-
 #include <array>
+
+#include "logs/dirty_log.hpp"
 
 namespace dmemu::logs {
 
-extern const DirtyLogType core_log_type;  // logs/core_log.cpp
-extern const DirtyLogType disk_log_type;  // logs/disk_log.cpp
+extern const DirtyLogType core_log_type;       // logs/core_log.cpp
+extern const DirtyLogType disk_log_type;       // logs/disk_log.cpp
 extern const DirtyLogType userspace_log_type;  // logs/userspace/userspace_log.cpp
 
 namespace {

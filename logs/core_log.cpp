@@ -5,11 +5,11 @@
 // TABLE:       "core <1|2> <region_size> [sync |nosync ]"   e.g. "core 1 1024 " (trailing space)
 // INFO:        "1 core"
 // A fresh core log knows nothing, so every region needs recovery unless "nosync" is given.
-#include "logs/core_log_context.hpp"
+#include <fmt/format.h>
 
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "logs/core_log_context.hpp"
 
 namespace dmemu::logs {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "logs/core_log_context.hpp"
 
-#include "emu/util/kernel_scan.hpp"
-#include "emu/util/kernel_log.hpp"
-
 #include <bit>
 #include <climits>
+
+#include "emu/util/kernel_log.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 namespace dmemu::logs {
 
@@ -13,7 +13,8 @@ namespace {
 constexpr std::string_view kPrefix = "dirty region log";
 }
 
-std::optional<LogArgs> parse_log_args(emu::TargetContext& ti, const std::vector<std::string>& args) {
+std::optional<LogArgs> parse_log_args(emu::TargetContext& ti,
+                                      const std::vector<std::string>& args) {
     auto& klog = ti.env.kernel_log();
     LogArgs out;
     if (args.empty() || args.size() > 2) {
@@ -85,9 +86,12 @@ asio::awaitable<void> CoreLogContext::set_region_sync(Region region, bool in_syn
 
 std::string CoreLogContext::sync_word() const {
     switch (sync_) {
-        case LogSync::defaultsync: return {};
-        case LogSync::nosync: return "nosync ";
-        case LogSync::forcesync: return "sync ";
+        case LogSync::defaultsync:
+            return {};
+        case LogSync::nosync:
+            return "nosync ";
+        case LogSync::forcesync:
+            return "sync ";
     }
     return {};
 }

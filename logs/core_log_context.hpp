@@ -8,12 +8,12 @@
 // disk log can write the clean bits as the kernel lays them out.
 #pragma once
 
-#include "logs/dirty_log.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "logs/dirty_log.hpp"
 
 namespace dmemu::logs {
 
@@ -24,7 +24,7 @@ enum class LogSync { defaultsync, nosync, forcesync };
 struct LogArgs {
     std::uint32_t region_size = 0;  // sectors, a power of two, 2..ti.len
     LogSync sync = LogSync::defaultsync;
-    Region region_count = 0;        // ceil(ti.len / region_size)
+    Region region_count = 0;  // ceil(ti.len / region_size)
 };
 
 // create_log_context's parsing: on error logs the kernel's DMWARN ("dirty region log") and
@@ -35,7 +35,9 @@ class CoreLogContext : public DirtyLog {
 public:
     std::uint32_t get_region_size() const override { return region_size_; }
     asio::awaitable<int> is_clean(Region region) override { co_return test(clean_bits_, region); }
-    asio::awaitable<int> in_sync(Region region, bool) override { co_return test(sync_bits_, region); }
+    asio::awaitable<int> in_sync(Region region, bool) override {
+        co_return test(sync_bits_, region);
+    }
     int in_sync_nowait(Region region) override { return test(sync_bits_, region); }
     void mark_region(Region region) override { clear_bit(clean_bits_, region); }
     void clear_region(Region region) override {
@@ -67,8 +69,8 @@ protected:
     std::uint32_t region_size_;
     Region region_count_;
     LogSync sync_;
-    std::vector<std::uint32_t> clean_bits_;       // 1: no write in flight may have made the legs differ
-    std::vector<std::uint32_t> sync_bits_;        // 1: legs known identical
+    std::vector<std::uint32_t> clean_bits_;  // 1: no write in flight may have made the legs differ
+    std::vector<std::uint32_t> sync_bits_;   // 1: legs known identical
     std::vector<std::uint32_t> recovering_bits_;  // 1: handed out by get_resync_work, not yet set
     Region sync_count_;
     Region sync_search_ = 0;

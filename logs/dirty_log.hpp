@@ -11,16 +11,15 @@
 // Region numbers are 0..region_count-1, region_count = ceil(target length / region size).
 #pragma once
 
-#include "emu/core/target.hpp"
-
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <vector>
+
+#include "emu/core/target.hpp"
 
 namespace dmemu::logs {
 
@@ -73,7 +72,7 @@ struct DirtyLogCtrResult {
 // kernel line (DMWARN "dirty region log" / "dm-log-userspace") and returns an errno; the mirror
 // then sets ti->error "Error creating mirror dirty log".
 using DirtyLogCtrFn = asio::awaitable<DirtyLogCtrResult> (*)(emu::TargetContext& ti,
-                                                              std::vector<std::string> args);
+                                                             std::vector<std::string> args);
 
 struct DirtyLogType {
     std::string_view name;

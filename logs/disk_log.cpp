@@ -15,15 +15,14 @@
 // Header and bits are read and written as one I/O from sector 0, rounded up to the log device's
 // logical block size (512). The state is read at resume (not at ctr) and written, followed by a
 // flush, at resume and whenever a flush finds marks or clears since the last one.
-#include "logs/core_log_context.hpp"
-#include "emu/io/submit_wait.hpp"
-
-#include "emu/util/kernel_log.hpp"
+#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
+#include "emu/io/submit_wait.hpp"
+#include "emu/util/kernel_log.hpp"
+#include "logs/core_log_context.hpp"
 
 namespace dmemu::logs {
 
@@ -45,7 +44,8 @@ void put_le(std::byte* p, std::uint64_t v, int bytes) {
 }
 std::uint64_t get_le(const std::byte* p, int bytes) {
     std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= std::uint64_t(std::to_integer<std::uint8_t>(p[i])) << (8 * i);
+    for (int i = 0; i < bytes; ++i)
+        v |= std::uint64_t(std::to_integer<std::uint8_t>(p[i])) << (8 * i);
     return v;
 }
 
@@ -69,7 +69,9 @@ public:
     asio::awaitable<std::string> status(emu::StatusType type) override {
         if (type == emu::StatusType::info)
             co_return fmt::format("3 disk {} {}", dev_->name(),
-                                  dev_flush_failed_ ? 'F' : dev_failed_ ? 'D' : 'A');
+                                  dev_flush_failed_ ? 'F'
+                                  : dev_failed_     ? 'D'
+                                                    : 'A');
         co_return fmt::format("disk {} {} {} {}", sync_ == LogSync::defaultsync ? 2 : 3,
                               dev_->name(), region_size_, sync_word());
     }
@@ -113,7 +115,8 @@ asio::awaitable<int> DiskLog::rw_header(emu::BioOp op) {
         header_.nr_regions = get_le(buf_.data() + kNrRegionsOffset, 8);
         // The kernel's clean bits live in this buffer, so a read replaces them wholesale.
         for (std::size_t w = 0; w < clean_bits_.size(); ++w)
-            clean_bits_[w] = static_cast<std::uint32_t>(get_le(buf_.data() + kLogOffsetBytes + 4 * w, 4));
+            clean_bits_[w] =
+                static_cast<std::uint32_t>(get_le(buf_.data() + kLogOffsetBytes + 4 * w, 4));
     }
     co_return r;
 }
@@ -209,13 +212,15 @@ asio::awaitable<DirtyLogCtrResult> disk_ctr(emu::TargetContext& ti, std::vector<
     const auto parsed = parse_log_args(ti, {args.begin() + 1, args.end()});
     if (!parsed) co_return DirtyLogCtrResult::fail(-EINVAL);
     const std::size_t bitset_bytes = (parsed->region_count + 31) / 32 * 4;
-    const std::size_t buf_bytes =
-        (kLogOffsetBytes + bitset_bytes + kLogicalBlockBytes - 1) / kLogicalBlockBytes * kLogicalBlockBytes;
+    const std::size_t buf_bytes = (kLogOffsetBytes + bitset_bytes + kLogicalBlockBytes - 1) /
+                                  kLogicalBlockBytes * kLogicalBlockBytes;
     if (buf_bytes > dev->device().size_sectors() * emu::kSectorSize) {
-        ti.env.kernel_log().warn(kPrefix, "log device {} too small: need {} bytes", dev->name(), buf_bytes);
+        ti.env.kernel_log().warn(kPrefix, "log device {} too small: need {} bytes", dev->name(),
+                                 buf_bytes);
         co_return DirtyLogCtrResult::fail(-EINVAL);
     }
-    co_return DirtyLogCtrResult{std::make_unique<DiskLog>(ti.env, std::move(dev), *parsed, buf_bytes)};
+    co_return DirtyLogCtrResult{
+        std::make_unique<DiskLog>(ti.env, std::move(dev), *parsed, buf_bytes)};
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ std::vector<std::byte> netlink_wrap(std::span<const std::byte> cn) {
     NlMsgHdr h{};
     h.len = static_cast<std::uint32_t>(kNlmsgHdrLen + cn.size());
     h.type = kNlmsgDone;
-    if (cn.size() >= sizeof(CnMsg)) std::memcpy(&h.seq, cn.data() + offsetof(CnMsg, seq), sizeof h.seq);
+    if (cn.size() >= sizeof(CnMsg))
+        std::memcpy(&h.seq, cn.data() + offsetof(CnMsg, seq), sizeof h.seq);
     const std::size_t aligned = (h.len + 3u) & ~std::size_t{3};
     std::vector<std::byte> out(aligned, std::byte{0});
     std::memcpy(out.data(), &h, sizeof h);
@@ -34,14 +35,16 @@ std::vector<std::byte> netlink_wrap(std::span<const std::byte> cn) {
     return out;
 }
 
-std::optional<std::vector<std::byte>> netlink_unwrap(std::span<const std::byte> datagram, std::string* why) {
+std::optional<std::vector<std::byte>> netlink_unwrap(std::span<const std::byte> datagram,
+                                                     std::string* why) {
     if (datagram.size() < kNlmsgHdrLen) {
         *why = fmt::format("{} bytes: shorter than an nlmsghdr", datagram.size());
         return std::nullopt;
     }
     NlMsgHdr h;
     std::memcpy(&h, datagram.data(), sizeof h);
-    const std::int64_t payload = static_cast<std::int64_t>(h.len) - static_cast<std::int64_t>(kNlmsgHdrLen);
+    const std::int64_t payload =
+        static_cast<std::int64_t>(h.len) - static_cast<std::int64_t>(kNlmsgHdrLen);
     if (payload < static_cast<std::int64_t>(sizeof(CnMsg)) || datagram.size() < h.len ||
         payload > static_cast<std::int64_t>(CONNECTOR_MAX_MSG_SIZE)) {
         *why = fmt::format("nlmsg_len {} in a datagram of {} bytes", h.len, datagram.size());

@@ -25,14 +25,15 @@
 
 namespace dmemu::transfer {
 
-inline constexpr std::size_t kNlmsgHdrLen = 16;   // NLMSG_HDRLEN
-inline constexpr std::uint16_t kNlmsgDone = 3;    // NLMSG_DONE
+inline constexpr std::size_t kNlmsgHdrLen = 16;  // NLMSG_HDRLEN
+inline constexpr std::uint16_t kNlmsgDone = 3;   // NLMSG_DONE
 
 // The datagram cn_netlink_send delivers for connector message `cn` (cn_msg + data).
 std::vector<std::byte> netlink_wrap(std::span<const std::byte> cn);
 
 // What cn_rx_skb passes on from a datagram a process sent: the cn_msg and its data, or nullopt
 // (with *why, for the daemon's log) when the connector drops it.
-std::optional<std::vector<std::byte>> netlink_unwrap(std::span<const std::byte> datagram, std::string* why);
+std::optional<std::vector<std::byte>> netlink_unwrap(std::span<const std::byte> datagram,
+                                                     std::string* why);
 
 }  // namespace dmemu::transfer

@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/core/device_mapper.hpp"
 
-#include "emu/util/kernel_scan.hpp"
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <system_error>
+
 #include "emu/faults/faulty_disk.hpp"
 #include "emu/io/file_disk.hpp"
 #include "emu/io/io_worker.hpp"
 #include "emu/io/memory_disk.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/kernel_scan.hpp"
-
-#include <cerrno>
-#include <strings.h>
-#include <system_error>
-
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace dmemu::emu {
 
@@ -118,35 +117,59 @@ asio::awaitable<DmReply> DeviceMapper::dispatch(DmRequest req) {
             r.driver_version = kDriverVersion;
             co_return r;
         }
-        case DmCommand::remove_all: co_return co_await remove_all(req);
-        case DmCommand::list_devices: co_return list_devices(req);
-        case DmCommand::dev_create: co_return co_await dev_create(req);
-        case DmCommand::dev_remove: co_return co_await dev_remove(req);
-        case DmCommand::dev_rename: co_return co_await dev_rename(req);
-        case DmCommand::dev_suspend: co_return co_await dev_suspend(req);
-        case DmCommand::dev_status: co_return co_await dev_status(req);
-        case DmCommand::table_load: co_return co_await table_load(req);
-        case DmCommand::table_clear: co_return co_await table_clear(req);
-        case DmCommand::table_deps: co_return co_await table_deps(req);
-        case DmCommand::table_status: co_return co_await table_status(req);
-        case DmCommand::list_versions: co_return list_versions({});
-        case DmCommand::get_target_version: co_return list_versions(req.name);
-        case DmCommand::target_msg: co_return co_await target_msg(req);
-        case DmCommand::dev_wait: co_return co_await dev_wait(req);
-        case DmCommand::dev_set_geometry: co_return dev_set_geometry(req);
+        case DmCommand::remove_all:
+            co_return co_await remove_all(req);
+        case DmCommand::list_devices:
+            co_return list_devices(req);
+        case DmCommand::dev_create:
+            co_return co_await dev_create(req);
+        case DmCommand::dev_remove:
+            co_return co_await dev_remove(req);
+        case DmCommand::dev_rename:
+            co_return co_await dev_rename(req);
+        case DmCommand::dev_suspend:
+            co_return co_await dev_suspend(req);
+        case DmCommand::dev_status:
+            co_return co_await dev_status(req);
+        case DmCommand::table_load:
+            co_return co_await table_load(req);
+        case DmCommand::table_clear:
+            co_return co_await table_clear(req);
+        case DmCommand::table_deps:
+            co_return co_await table_deps(req);
+        case DmCommand::table_status:
+            co_return co_await table_status(req);
+        case DmCommand::list_versions:
+            co_return list_versions({});
+        case DmCommand::get_target_version:
+            co_return list_versions(req.name);
+        case DmCommand::target_msg:
+            co_return co_await target_msg(req);
+        case DmCommand::dev_wait:
+            co_return co_await dev_wait(req);
+        case DmCommand::dev_set_geometry:
+            co_return dev_set_geometry(req);
         case DmCommand::dev_arm_poll: {
             DmReply r;
             r.global_event_nr = global_event_nr_;
             co_return r;
         }
-        case DmCommand::disk_add: co_return disk_add(req);
-        case DmCommand::disk_list: co_return disk_list();
-        case DmCommand::disk_remove: co_return disk_remove(req);
-        case DmCommand::dmesg: co_return dmesg(req);
-        case DmCommand::fault_add: co_return fault_add(req);
-        case DmCommand::fault_list: co_return fault_list(req);
-        case DmCommand::fault_remove: co_return fault_remove(req);
-        case DmCommand::fault_clear: co_return fault_clear(req);
+        case DmCommand::disk_add:
+            co_return disk_add(req);
+        case DmCommand::disk_list:
+            co_return disk_list();
+        case DmCommand::disk_remove:
+            co_return disk_remove(req);
+        case DmCommand::dmesg:
+            co_return dmesg(req);
+        case DmCommand::fault_add:
+            co_return fault_add(req);
+        case DmCommand::fault_list:
+            co_return fault_list(req);
+        case DmCommand::fault_remove:
+            co_return fault_remove(req);
+        case DmCommand::fault_clear:
+            co_return fault_clear(req);
     }
     co_return error_reply(-EINVAL);
 }
@@ -156,9 +179,7 @@ std::shared_ptr<MappedDevice> DeviceMapper::find_mapped(std::string_view name) c
     return it == by_name_.end() ? nullptr : it->second;
 }
 
-BlockDevice* DeviceMapper::find_disk(std::string_view name) const {
-    return find_faulty_disk(name);
-}
+BlockDevice* DeviceMapper::find_disk(std::string_view name) const { return find_faulty_disk(name); }
 
 FaultyDisk* DeviceMapper::find_faulty_disk(std::string_view name) const {
     auto it = disks_.find(std::string(name));
@@ -250,12 +271,14 @@ std::uint32_t DeviceMapper::alloc_minor() {
     return m;
 }
 
-std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(DevT owner, std::string_view path, int* err) {
+std::shared_ptr<DeviceRef> DeviceMapper::resolve_device(DevT owner, std::string_view path,
+                                                        int* err) {
     std::optional<DevT> devt = parse_devt(path);
     if (!devt) {
         // dm_get_dev_t / lookup_bdev: a path naming a disk (last component) or a mapped device.
         const auto slash = path.rfind('/');
-        const std::string_view last = slash == std::string_view::npos ? path : path.substr(slash + 1);
+        const std::string_view last =
+            slash == std::string_view::npos ? path : path.substr(slash + 1);
         if (slash != std::string_view::npos) {
             const std::string_view dir = path.substr(0, slash + 1);
             if (dir == "/dev/mapper/") {
@@ -310,8 +333,10 @@ int DeviceMapper::check_device_areas(const MappedDevice& md, const Table& t) {
         const std::uint32_t io_min = std::max(slot.io_min_bytes, pbs);
         const bool misaligned = io_min % pbs != 0 || slot.io_opt_bytes % pbs != 0;
         if (misaligned)
-            klog_.warn("table", "{}: adding target device (start sect {} len {}) caused an alignment inconsistency",
-                       md.devt().str(), slot.begin, slot.len);
+            klog_.warn(
+                "table",
+                "{}: adding target device (start sect {} len {}) caused an alignment inconsistency",
+                md.devt().str(), slot.begin, slot.len);
         slot.target->iterate_devices([&](const DeviceRef& dev, Sector start, Sector len) {
             const Sector dev_size = dev.device().size_sectors();
             if (start >= dev_size || start + len > dev_size) {
@@ -325,9 +350,7 @@ int DeviceMapper::check_device_areas(const MappedDevice& md, const Table& t) {
     return r;
 }
 
-asio::awaitable<void> DeviceMapper::sync_table() {
-    co_await asio::post(ctx_, asio::use_awaitable);
-}
+asio::awaitable<void> DeviceMapper::sync_table() { co_await asio::post(ctx_, asio::use_awaitable); }
 
 asio::awaitable<void> DeviceMapper::destroy_table(std::unique_ptr<Table> t) {
     if (t) co_await t->destroy();
@@ -437,7 +460,8 @@ asio::awaitable<DmReply> DeviceMapper::dev_suspend(const DmRequest& req) {
         co_await sync_table();
         co_await destroy_table(std::move(old));
         notify({was_live ? DeviceEvent::Kind::mapped_changed : DeviceEvent::Kind::mapped_added,
-                md->name(), {}});
+                md->name(),
+                {}});
     } else if (const int e = co_await md->resume(); e != 0) {
         co_return error_reply(e);
     } else {
@@ -537,9 +561,10 @@ asio::awaitable<DmReply> DeviceMapper::dev_rename(const DmRequest& req) {
         co_return error_reply(-ENXIO);
     }
     if (req.set_uuid && !md->uuid().empty()) {
-        klog_.warn(kIoctl,
-                   "Unable to change uuid of mapped device {} to {} because uuid is already set to {}",
-                   md->name(), new_value, md->uuid());
+        klog_.warn(
+            kIoctl,
+            "Unable to change uuid of mapped device {} to {} because uuid is already set to {}",
+            md->name(), new_value, md->uuid());
         co_return error_reply(-EINVAL);
     }
     const std::string old_name = md->name();
@@ -666,7 +691,10 @@ DmReply DeviceMapper::dev_set_geometry(const DmRequest& req) {
         rest.remove_prefix(start);
         auto end = rest.find_first_of(" \t\n\v\f\r");
         auto n = kernel_scan_ull(rest.substr(0, end));
-        if (!n) ok = false; else v.push_back(*n);
+        if (!n)
+            ok = false;
+        else
+            v.push_back(*n);
         rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
     }
     if (!ok || !rest.empty()) {
@@ -703,7 +731,8 @@ DmReply DeviceMapper::list_devices(const DmRequest& req) const {
 DmReply DeviceMapper::list_versions(std::string_view only) const {
     DmReply r;
     for (const auto* t : targets_.list())
-        if (only.empty() || t->name == only) r.versions.push_back({std::string(t->name), t->version});
+        if (only.empty() || t->name == only)
+            r.versions.push_back({std::string(t->name), t->version});
     // get_target_version: an unknown target type is -EINVAL.
     if (!only.empty() && r.versions.empty()) r.error = -EINVAL;
     return r;

@@ -11,19 +11,18 @@
 // cannot be removed.
 #pragma once
 
-#include "emu/core/dm_ioctl.hpp"
-#include "emu/core/mapped_device.hpp"
-#include "emu/core/target_registry.hpp"
-
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include "emu/core/dm_ioctl.hpp"
+#include "emu/core/mapped_device.hpp"
+#include "emu/core/target_registry.hpp"
 
 namespace dmemu::emu {
 
@@ -37,8 +36,15 @@ class Rng;
 struct DeviceEvent {
     // mapped_created: DM_DEV_CREATE (no table yet); mapped_added: its first live table;
     // mapped_changed: a later table swap, a suspend or a resume.
-    enum class Kind { mapped_created, mapped_added, mapped_removed, mapped_renamed, mapped_changed,
-                      disk_added, disk_removed };
+    enum class Kind {
+        mapped_created,
+        mapped_added,
+        mapped_removed,
+        mapped_renamed,
+        mapped_changed,
+        disk_added,
+        disk_removed
+    };
     Kind kind;
     std::string name;      // current name
     std::string old_name;  // for mapped_renamed
@@ -47,8 +53,8 @@ struct DeviceEvent {
 class DeviceMapper {
 public:
     struct Options {
-        std::uint32_t dm_major = 253;   // the kernel allocates it; the oracle guest had 254
-        std::uint32_t disk_major = 7;   // loop devices' major, for disks without --devno
+        std::uint32_t dm_major = 253;  // the kernel allocates it; the oracle guest had 254
+        std::uint32_t disk_major = 7;  // loop devices' major, for disks without --devno
         // File disks do their I/O on an IoWorker thread (the daemon) rather than inside submit()
         // on the loop (scenarios: deterministic, and power cuts need it; emu/io/file_disk.hpp).
         bool file_io_worker = false;
@@ -78,7 +84,9 @@ public:
     std::vector<std::string> mapped_names() const;
     std::vector<std::string> disk_names() const;
     std::optional<DevT> disk_devt(std::string_view name) const;
-    void subscribe(std::function<void(const DeviceEvent&)> fn) { observers_.push_back(std::move(fn)); }
+    void subscribe(std::function<void(const DeviceEvent&)> fn) {
+        observers_.push_back(std::move(fn));
+    }
     // The userspace dirty log's transport; not owned. Tables built afterwards use it.
     void set_ulog_endpoint(transfer::KernelEndpoint* endpoint) { ulog_endpoint_ = endpoint; }
     // Raises a disk's open count (a FUSE open of mnt/disks/NAME).
@@ -126,7 +134,8 @@ private:
     DmReply fault_remove(const DmRequest& req);
     DmReply fault_clear(const DmRequest& req);
     // The disks a fault request names: one, or all when the name is empty (`all_when_empty`).
-    std::vector<Disk*> fault_targets(const DmRequest& req, bool all_when_empty, DmReply* error) const;
+    std::vector<Disk*> fault_targets(const DmRequest& req, bool all_when_empty,
+                                     DmReply* error) const;
     DmReply disk_list() const;
     DmReply disk_remove(const DmRequest& req);
     DmReply dmesg(const DmRequest& req) const;

@@ -5,17 +5,20 @@
 // removed from under a table.
 #pragma once
 
-#include "emu/io/block_device.hpp"
-
 #include <functional>
 #include <string>
+
+#include "emu/io/block_device.hpp"
 
 namespace dmemu::emu {
 
 class DeviceRef {
 public:
     DeviceRef(BlockDevice& dev, DevT devt, std::string disk_name, std::function<void()> on_release)
-        : dev_(dev), devt_(devt), disk_name_(std::move(disk_name)), on_release_(std::move(on_release)) {}
+        : dev_(dev),
+          devt_(devt),
+          disk_name_(std::move(disk_name)),
+          on_release_(std::move(on_release)) {}
     ~DeviceRef() {
         if (on_release_) on_release_();
     }

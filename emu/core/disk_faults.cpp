@@ -25,8 +25,8 @@ void list_into(DmReply& r, const std::string& disk, const FaultyDisk& dev) {
 }  // namespace
 
 std::vector<DeviceMapper::Disk*> DeviceMapper::fault_targets(const DmRequest& req,
-                                                            bool all_when_empty,
-                                                            DmReply* error) const {
+                                                             bool all_when_empty,
+                                                             DmReply* error) const {
     std::vector<Disk*> out;
     if (req.name.empty() && all_when_empty) {
         for (const auto& [name, d] : disks_) out.push_back(d.get());
@@ -71,8 +71,8 @@ DmReply DeviceMapper::fault_remove(const DmRequest& req) {
     const auto disks = fault_targets(req, false, &r);
     if (disks.empty()) return r;
     if (!disks.front()->dev->remove_fault(req.fault_id))
-        return fault_error(-ENOENT, "fault: disk '" + req.name + "' has no fault " +
-                                        std::to_string(req.fault_id));
+        return fault_error(
+            -ENOENT, "fault: disk '" + req.name + "' has no fault " + std::to_string(req.fault_id));
     return r;
 }
 

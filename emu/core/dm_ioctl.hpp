@@ -7,44 +7,44 @@
 // The same structs travel over the daemon's control socket as JSON (dm_ioctl_json.hpp).
 #pragma once
 
-#include "emu/core/table_spec.hpp"
-#include "emu/core/target.hpp"
-#include "emu/io/block_device.hpp"
-
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "emu/core/table_spec.hpp"
+#include "emu/core/target.hpp"
+#include "emu/io/block_device.hpp"
+
 namespace dmemu::emu {
 
 enum class DmCommand {
-    version,        // DM_VERSION: driver version
-    remove_all,     // DM_REMOVE_ALL
-    list_devices,   // DM_LIST_DEVICES
-    dev_create,     // DM_DEV_CREATE
-    dev_remove,     // DM_DEV_REMOVE
-    dev_rename,     // DM_DEV_RENAME (new_name, or new uuid with set_uuid)
-    dev_suspend,    // DM_DEV_SUSPEND: suspend when `suspend`, otherwise resume
-    dev_status,     // DM_DEV_STATUS: info
-    table_load,     // DM_TABLE_LOAD
-    table_clear,    // DM_TABLE_CLEAR
-    table_deps,     // DM_TABLE_DEPS
-    table_status,   // DM_TABLE_STATUS (status_table: TABLE text, else INFO)
-    list_versions,  // DM_LIST_VERSIONS: registered targets
-    target_msg,     // DM_TARGET_MSG
-    dev_wait,       // DM_DEV_WAIT: waits until the device's event_nr differs from `event_nr`
+    version,             // DM_VERSION: driver version
+    remove_all,          // DM_REMOVE_ALL
+    list_devices,        // DM_LIST_DEVICES
+    dev_create,          // DM_DEV_CREATE
+    dev_remove,          // DM_DEV_REMOVE
+    dev_rename,          // DM_DEV_RENAME (new_name, or new uuid with set_uuid)
+    dev_suspend,         // DM_DEV_SUSPEND: suspend when `suspend`, otherwise resume
+    dev_status,          // DM_DEV_STATUS: info
+    table_load,          // DM_TABLE_LOAD
+    table_clear,         // DM_TABLE_CLEAR
+    table_deps,          // DM_TABLE_DEPS
+    table_status,        // DM_TABLE_STATUS (status_table: TABLE text, else INFO)
+    list_versions,       // DM_LIST_VERSIONS: registered targets
+    target_msg,          // DM_TARGET_MSG
+    dev_wait,            // DM_DEV_WAIT: waits until the device's event_nr differs from `event_nr`
     dev_set_geometry,    // DM_DEV_SET_GEOMETRY: "cylinders heads sectors start" in `message`
     dev_arm_poll,        // DM_DEV_ARM_POLL: the reply's global_event_nr, for the caller's file
     get_target_version,  // DM_GET_TARGET_VERSION: the target type named `name`
     // dmemu's own, not the kernel's:
-    disk_add,       // a RAM (size) or file disk, with an optional fixed devno
+    disk_add,  // a RAM (size) or file disk, with an optional fixed devno
     disk_list,
     disk_remove,
-    dmesg,          // kernel log lines after `after_seq`
-    fault_add,      // a block fault on disk `name`: spec in `message` (emu/faults, docs/faults.md)
-    fault_list,     // the faults of disk `name`, or of every disk when `name` is empty
-    fault_remove,   // fault `fault_id` of disk `name`
-    fault_clear,    // every fault of disk `name`, or of every disk when `name` is empty
+    dmesg,         // kernel log lines after `after_seq`
+    fault_add,     // a block fault on disk `name`: spec in `message` (emu/faults, docs/faults.md)
+    fault_list,    // the faults of disk `name`, or of every disk when `name` is empty
+    fault_remove,  // fault `fault_id` of disk `name`
+    fault_clear,   // every fault of disk `name`, or of every disk when `name` is empty
 };
 
 const char* to_string(DmCommand c);
@@ -64,12 +64,12 @@ struct DmRequest {
     std::string new_name;
     bool set_uuid = false;  // new_name carries the new uuid (--setuuid)
     // Flags (DM_*_FLAG):
-    bool read_only = false;       // table_load: DM_READONLY_FLAG
-    bool suspend = false;         // dev_suspend: DM_SUSPEND_FLAG
-    bool inactive = false;        // DM_QUERY_INACTIVE_TABLE_FLAG
-    bool status_table = false;    // table_status: DM_STATUS_TABLE_FLAG
-    bool noflush = false;         // DM_NOFLUSH_FLAG
-    bool nolockfs = false;        // DM_SKIP_LOCKFS_FLAG
+    bool read_only = false;     // table_load: DM_READONLY_FLAG
+    bool suspend = false;       // dev_suspend: DM_SUSPEND_FLAG
+    bool inactive = false;      // DM_QUERY_INACTIVE_TABLE_FLAG
+    bool status_table = false;  // table_status: DM_STATUS_TABLE_FLAG
+    bool noflush = false;       // DM_NOFLUSH_FLAG
+    bool nolockfs = false;      // DM_SKIP_LOCKFS_FLAG
     // table_load:
     std::vector<TargetSpec> targets;
     // target_msg:
@@ -157,19 +157,19 @@ struct DmReply {
     // positive value without copying anything back (DM_TARGET_MSG to a device with no live table
     // returns 2).
     int error = 0;
-    DmInfo info;    // the device's state after the operation (when the request named a device)
-    std::vector<DmTargetLine> targets;   // table_status
-    std::vector<DevT> deps;              // table_deps, newest first
-    std::vector<DmNameEntry> names;      // list_devices, sorted by name
+    DmInfo info;  // the device's state after the operation (when the request named a device)
+    std::vector<DmTargetLine> targets;  // table_status
+    std::vector<DevT> deps;             // table_deps, newest first
+    std::vector<DmNameEntry> names;     // list_devices, sorted by name
     std::vector<DmVersionEntry> versions;
-    std::string driver_version;          // version: "4.47.0"
-    std::string message_output;          // target_msg (DM_DATA_OUT)
-    bool data_out = false;               // target_msg: the target answered (its message returned 1)
-    std::uint32_t global_event_nr = 0;   // dev_arm_poll
+    std::string driver_version;         // version: "4.47.0"
+    std::string message_output;         // target_msg (DM_DATA_OUT)
+    bool data_out = false;              // target_msg: the target answered (its message returned 1)
+    std::uint32_t global_event_nr = 0;  // dev_arm_poll
     std::vector<DmDiskEntry> disks;
     std::vector<DmKernelLine> kernel_lines;
-    std::vector<DmFaultEntry> faults;    // fault_list; fault_add: the fault installed
-    std::string detail;                  // our own errors (disk_add on a bad path): what went wrong
+    std::vector<DmFaultEntry> faults;  // fault_list; fault_add: the fault installed
+    std::string detail;                // our own errors (disk_add on a bad path): what went wrong
 };
 
 }  // namespace dmemu::emu

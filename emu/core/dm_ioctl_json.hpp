@@ -4,9 +4,9 @@
 // -EINVAL reply naming the problem; it never crashes the daemon.
 #pragma once
 
-#include "emu/core/dm_ioctl.hpp"
-
 #include <nlohmann/json.hpp>
+
+#include "emu/core/dm_ioctl.hpp"
 
 namespace dmemu::emu {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/core/mapped_device.hpp"
 
-#include "emu/io/complete.hpp"
+#include <fmt/format.h>
 
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "emu/io/complete.hpp"
 
 namespace dmemu::emu {
 
@@ -50,7 +50,8 @@ std::uint32_t MappedDevice::physical_block_size() const {
     // blk_stack_limits: the largest physical block size of the devices below.
     std::uint32_t pbs = 512;
     if (live_)
-        for (const auto& dev : live_->devices()) pbs = std::max(pbs, dev->device().physical_block_size());
+        for (const auto& dev : live_->devices())
+            pbs = std::max(pbs, dev->device().physical_block_size());
     return pbs;
 }
 

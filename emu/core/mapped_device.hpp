@@ -7,13 +7,13 @@
 // flight. A device with no live table fails I/O with -EIO.
 #pragma once
 
-#include "emu/core/table.hpp"
-#include "emu/util/async_mutex.hpp"
-#include "emu/util/wait_queue.hpp"
-
 #include <deque>
 #include <memory>
 #include <string>
+
+#include "emu/core/table.hpp"
+#include "emu/util/async_mutex.hpp"
+#include "emu/util/wait_queue.hpp"
 
 namespace dmemu::emu {
 

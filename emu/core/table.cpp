@@ -24,20 +24,34 @@ constexpr Sector kMaxTableEnd =
 // ERR_PTR(r) as the kernel's %pe prints it.
 const char* errno_symbol(int err) {
     switch (-err) {
-        case EINVAL: return "-EINVAL";
-        case ENODEV: return "-ENODEV";
-        case ENXIO: return "-ENXIO";
-        case ENOMEM: return "-ENOMEM";
-        case EBUSY: return "-EBUSY";
-        case EIO: return "-EIO";
-        case ENOTBLK: return "-ENOTBLK";
-        case ESRCH: return "-ESRCH";
-        case EPERM: return "-EPERM";
-        case EROFS: return "-EROFS";
-        case ENOENT: return "-ENOENT";
-        case EAGAIN: return "-EAGAIN";
-        case ENOSPC: return "-ENOSPC";
-        default: return "-E?";
+        case EINVAL:
+            return "-EINVAL";
+        case ENODEV:
+            return "-ENODEV";
+        case ENXIO:
+            return "-ENXIO";
+        case ENOMEM:
+            return "-ENOMEM";
+        case EBUSY:
+            return "-EBUSY";
+        case EIO:
+            return "-EIO";
+        case ENOTBLK:
+            return "-ENOTBLK";
+        case ESRCH:
+            return "-ESRCH";
+        case EPERM:
+            return "-EPERM";
+        case EROFS:
+            return "-EROFS";
+        case ENOENT:
+            return "-ENOENT";
+        case EAGAIN:
+            return "-EAGAIN";
+        case ENOSPC:
+            return "-ENOSPC";
+        default:
+            return "-E?";
     }
 }
 
@@ -76,8 +90,7 @@ asio::awaitable<Table::BuildResult> Table::build(std::unique_ptr<TableEnvironmen
         // The 6.1 stable check (dm_table_add_target, "dm-table: check valid start and len"):
         // the table's end must neither wrap nor pass 2^63 bytes. Before the type lookup, and
         // like zero-length a line without the target type or an errno.
-        if (spec.start + spec.length < spec.start ||
-            spec.start + spec.length > kMaxTableEnd) {
+        if (spec.start + spec.length < spec.start || spec.start + spec.length > kMaxTableEnd) {
             klog.err(kPrefix, "{}: too large device", e.device_name());
             r = -EINVAL;
             break;
@@ -92,23 +105,23 @@ asio::awaitable<Table::BuildResult> Table::build(std::unique_ptr<TableEnvironmen
         ctx.begin = spec.start;
         ctx.len = spec.length;
         // adjoin(): the first target starts at 0, each next one where the previous ended.
-        const Sector expected = table->slots_.empty()
-                                    ? 0
-                                    : table->slots_.back().begin + table->slots_.back().len;
+        const Sector expected =
+            table->slots_.empty() ? 0 : table->slots_.back().begin + table->slots_.back().len;
         if (spec.start != expected) {
             ctx.error = "Gap in table";
             r = -EINVAL;
         } else {
             TargetCtrResult made = co_await type->ctr(ctx, split_args(spec.params));
             if (made.target) {
-                table->slots_.push_back(Slot{spec.start, spec.length, type, std::move(made.target),
-                                             ctx.max_io_len, ctx.num_flush_bios,
-                                             ctx.num_discard_bios, ctx.io_opt_bytes, ctx.io_min_bytes});
+                table->slots_.push_back(Slot{
+                    spec.start, spec.length, type, std::move(made.target), ctx.max_io_len,
+                    ctx.num_flush_bios, ctx.num_discard_bios, ctx.io_opt_bytes, ctx.io_min_bytes});
                 continue;
             }
             r = made.error != 0 ? made.error : -EINVAL;
         }
-        klog.err(kPrefix, "{}: {}: {} ({})", e.device_name(), spec.type, ctx.error, errno_symbol(r));
+        klog.err(kPrefix, "{}: {}: {} ({})", e.device_name(), spec.type, ctx.error,
+                 errno_symbol(r));
     }
     if (r != 0 && !specs.empty()) klog.warn("ioctl", "error adding target to table");
     if (r != 0) {
@@ -176,9 +189,14 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
         piece.done = [parent](int err) { parent->put(err); };
         const MapResult r = slot.target->map(piece);
         switch (r.verdict) {
-            case MapVerdict::submitted: break;
-            case MapVerdict::remapped: r.remap_to->submit(std::move(piece)); break;
-            case MapVerdict::kill: complete_later(ctx, piece, -EIO); break;
+            case MapVerdict::submitted:
+                break;
+            case MapVerdict::remapped:
+                r.remap_to->submit(std::move(piece));
+                break;
+            case MapVerdict::kill:
+                complete_later(ctx, piece, -EIO);
+                break;
             case MapVerdict::requeue:
                 // The piece goes back with its absolute sector so it re-routes after resume.
                 piece.sector += slot.begin;
@@ -216,7 +234,8 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
         }
         const Sector offset = sector - slot->begin;
         std::uint64_t len = std::min<std::uint64_t>(left, slot->len - offset);
-        if (slot->max_io_len != 0) len = std::min(len, slot->max_io_len - offset % slot->max_io_len);
+        if (slot->max_io_len != 0)
+            len = std::min(len, slot->max_io_len - offset % slot->max_io_len);
         if (bio.op == BioOp::discard && slot->num_discard_bios == 0) {
             early = -EOPNOTSUPP;
         } else {

@@ -8,17 +8,16 @@
 // kernel's DMERR line. An empty table is refused as populate_table does.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+#include <vector>
+
 #include "emu/core/device_ref.hpp"
 #include "emu/core/table_spec.hpp"
 #include "emu/core/target.hpp"
 #include "emu/util/wait_queue.hpp"
-
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
-#include <boost/asio/awaitable.hpp>
-
-#include <memory>
-#include <string>
-#include <vector>
 
 namespace dmemu::emu {
 

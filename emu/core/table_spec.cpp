@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/core/table_spec.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cstdint>
 #include <limits>
 #include <optional>
-
-#include <fmt/format.h>
 
 namespace dmemu::emu {
 
@@ -51,7 +51,8 @@ std::optional<std::uint64_t> scanf_ull(std::string_view word) {
 
 }  // namespace
 
-std::optional<std::vector<TargetSpec>> parse_table_text(std::string_view text, std::string_view where,
+std::optional<std::vector<TargetSpec>> parse_table_text(std::string_view text,
+                                                        std::string_view where,
                                                         std::string* error) {
     std::vector<TargetSpec> out;
     unsigned line_no = 0;
@@ -76,7 +77,8 @@ std::optional<std::vector<TargetSpec>> parse_table_text(std::string_view text, s
         std::size_t k = 0;
         while (k < rest.size() && is_space(rest[k])) ++k;
         rest.remove_prefix(k);
-        while (!rest.empty() && (rest.back() == '\r' || is_space(rest.back()))) rest.remove_suffix(1);
+        while (!rest.empty() && (rest.back() == '\r' || is_space(rest.back())))
+            rest.remove_suffix(1);
         out.push_back(TargetSpec{*start, *length, std::string(type), std::string(rest)});
     }
     return out;

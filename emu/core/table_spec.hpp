@@ -4,12 +4,12 @@
 // userspace by libdm) and the kernel's dm_split_args for the params.
 #pragma once
 
-#include "emu/io/bio.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "emu/io/bio.hpp"
 
 namespace dmemu::emu {
 
@@ -23,8 +23,8 @@ struct TargetSpec {
 // libdm's table-text parser (dmsetup create/load --table, stdin, or a file): one target per
 // non-empty line; lines starting with '#' are comments. On a malformed line returns nullopt and
 // sets *error to dmsetup's words ("Invalid format on line N of table <where>").
-std::optional<std::vector<TargetSpec>> parse_table_text(std::string_view text, std::string_view where,
-                                                        std::string* error);
+std::optional<std::vector<TargetSpec>> parse_table_text(std::string_view text,
+                                                        std::string_view where, std::string* error);
 
 // dm_split_args: splits params on white space; a backslash escapes the next character.
 std::vector<std::string> split_args(std::string_view params);

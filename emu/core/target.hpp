@@ -12,21 +12,19 @@
 // I/O path (map) is a plain call: a bio is not a coroutine.
 #pragma once
 
-#include "emu/core/module_states.hpp"
-
-#include "emu/core/device_ref.hpp"
-#include "emu/io/bio.hpp"
-
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <vector>
+
+#include "emu/core/device_ref.hpp"
+#include "emu/core/module_states.hpp"
+#include "emu/io/bio.hpp"
 
 namespace dmemu::transfer {
 class KernelEndpoint;
@@ -152,7 +150,7 @@ struct TargetCtrResult {
 };
 
 using TargetCtrFn = boost::asio::awaitable<TargetCtrResult> (*)(TargetContext& ctx,
-                                                                 std::vector<std::string> args);
+                                                                std::vector<std::string> args);
 
 struct TargetType {
     std::string_view name;

@@ -3,10 +3,10 @@
 // _inits[] in dm.c: static self-registration can be dropped by the linker from static libraries.
 #pragma once
 
-#include "emu/core/target.hpp"
-
 #include <string_view>
 #include <vector>
+
+#include "emu/core/target.hpp"
 
 namespace dmemu::emu {
 

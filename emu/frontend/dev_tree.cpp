@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/frontend/dev_tree.hpp"
 
-#include "emu/core/device_mapper.hpp"
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +9,8 @@
 #include <map>
 #include <set>
 #include <system_error>
+
+#include "emu/core/device_mapper.hpp"
 
 namespace dmemu::emu {
 
@@ -21,18 +21,25 @@ namespace {
 // /proc/devices' names for the majors disks are given (Documentation/admin-guide/devices.txt).
 std::string block_major_name(std::uint32_t major) {
     switch (major) {
-        case 1: return "ramdisk";
-        case 7: return "loop";
-        case 8: return "sd";
-        case 9: return "md";
-        case 259: return "blkext";
-        default: return "dmemu-disk";
+        case 1:
+            return "ramdisk";
+        case 7:
+            return "loop";
+        case 8:
+            return "sd";
+        case 9:
+            return "md";
+        case 259:
+            return "blkext";
+        default:
+            return "dmemu-disk";
     }
 }
 
 }  // namespace
 
-std::string DevTree::proc_devices(std::uint32_t dm_major, const std::vector<std::uint32_t>& disk_majors) {
+std::string DevTree::proc_devices(std::uint32_t dm_major,
+                                  const std::vector<std::uint32_t>& disk_majors) {
     std::map<std::uint32_t, std::string> block;
     for (auto m : disk_majors) block.emplace(m, block_major_name(m));
     block.emplace(dm_major, "device-mapper");
@@ -44,9 +51,9 @@ std::string DevTree::proc_devices(std::uint32_t dm_major, const std::vector<std:
 struct DevTree::State {
     DeviceMapper& dm;
     fs::path dir;
-    std::map<std::string, DevT> mapped;                  // name -> devt, to clean up on removal
-    std::map<std::string, DevT> disks;                   // the same for disks
-    std::map<std::string, const Table*> live;            // name -> the live table last seen
+    std::map<std::string, DevT> mapped;                   // name -> devt, to clean up on removal
+    std::map<std::string, DevT> disks;                    // the same for disks
+    std::map<std::string, const Table*> live;             // name -> the live table last seen
     std::map<std::string, std::set<std::string>> slaves;  // kname -> knames below it
 
     fs::path sys_block(const std::string& kname) const { return dir / "sys/block" / kname; }
@@ -124,7 +131,8 @@ struct DevTree::State {
         for (const auto& lower : now)
             if (!before.count(lower)) {
                 put_link(sys_block(kname) / "slaves" / lower, "../../" + lower);
-                if (fs::exists(sys_block(lower))) put_link(sys_block(lower) / "holders" / kname, "../../" + kname);
+                if (fs::exists(sys_block(lower)))
+                    put_link(sys_block(lower) / "holders" / kname, "../../" + kname);
             }
         before = std::move(now);
     }
@@ -144,7 +152,8 @@ struct DevTree::State {
         put_file(b / "dm/name", name + "\n");
         put_file(b / "dm/uuid", md->uuid() + "\n");
         put_file(b / "dm/suspended", md->suspended() ? "1\n" : "0\n");
-        const fs::path block_link = dir / "dev/block" / fmt::format("{}:{}", devt.major, devt.minor);
+        const fs::path block_link =
+            dir / "dev/block" / fmt::format("{}:{}", devt.major, devt.minor);
         // The kernel sets read-ahead when a table goes live (disk_update_readahead); between
         // swaps it is whatever BLKRASET (the library writing read_ahead_kb) made it.
         const Table* t = md->live();
@@ -172,7 +181,8 @@ struct DevTree::State {
         if (!devt || !dev) return;
         disks[name] = *devt;
         put_link(dir / "dev" / name, node(*devt));
-        put_link(dir / "dev/block" / fmt::format("{}:{}", devt->major, devt->minor), "../../mnt/disks/" + name);
+        put_link(dir / "dev/block" / fmt::format("{}:{}", devt->major, devt->minor),
+                 "../../mnt/disks/" + name);
         common(name, *devt, dev->size_sectors(), false);
         put_file(sys_block(name) / "bdi/read_ahead_kb", "128\n");
         write_queue(name, *dev, 0);
@@ -238,8 +248,9 @@ DevTree::DevTree(DeviceMapper& dm, std::string dir)
     s.write_proc();
     // What LVM2 reads from its global/proc directory besides devices: mounts, to find sysfs
     // (here DIR/sys), and self (the real one: libdm reads self/mountinfo).
-    s.put_file(s.dir / "proc/mounts", fmt::format("sysfs {} sysfs rw,nosuid,nodev,noexec,relatime 0 0\n",
-                                                  (s.dir / "sys").string()));
+    s.put_file(s.dir / "proc/mounts",
+               fmt::format("sysfs {} sysfs rw,nosuid,nodev,noexec,relatime 0 0\n",
+                           (s.dir / "sys").string()));
     s.put_link(s.dir / "proc/self", "/proc/self");
     for (const auto& name : dm.disk_names()) s.refresh_disk(name);
     for (const auto& name : dm.mapped_names()) s.refresh_mapped(name);

@@ -17,9 +17,10 @@
 //   DIR/proc/mounts            one line: sysfs mounted at DIR/sys (LVM2's global/proc is DIR/proc)
 //   DIR/proc/self              symlink to the real /proc/self
 //   DIR/sys/block/KNAME/       (from the same moment) dev, size, ro, removable, bdi/read_ahead_kb,
-//                              queue/{logical,physical}_block_size, queue/{minimum,optimal}_io_size, queue/discard_max_bytes,
-//                              holders/, slaves/ (the devices of the live and the inactive table),
-//                              and dm/{name,uuid,suspended} for dm devices
+//                              queue/{logical,physical}_block_size,
+//                              queue/{minimum,optimal}_io_size, queue/discard_max_bytes, holders/,
+//                              slaves/ (the devices of the live and the inactive table), and
+//                              dm/{name,uuid,suspended} for dm devices
 //   DIR/sys/dev/block/MAJ:MIN  symlink to ../../block/KNAME
 //
 // Symlinks and files are replaced by rename(2), so a reader never sees half of one. Runs on the
@@ -45,7 +46,8 @@ public:
     DevTree& operator=(const DevTree&) = delete;
 
     // The /proc/devices text for a device-mapper major and the disks' majors.
-    static std::string proc_devices(std::uint32_t dm_major, const std::vector<std::uint32_t>& disk_majors);
+    static std::string proc_devices(std::uint32_t dm_major,
+                                    const std::vector<std::uint32_t>& disk_majors);
 
 private:
     struct State;

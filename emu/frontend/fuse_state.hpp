@@ -94,7 +94,7 @@ struct FuseState : std::enable_shared_from_this<FuseState> {
     // Where large spliced replies are sent from (FuseOptions::splice_threads); null: on the
     // loop. Joined by unmount() once the reader has stopped.
     std::unique_ptr<IoWorker> splice_threads_;
-    std::atomic<std::uint64_t> spliced_reads_{0};  // written on the loop, read anywhere
+    std::atomic<std::uint64_t> spliced_reads_{0};   // written on the loop, read anywhere
     std::atomic<std::uint64_t> thread_splices_{0};  // of which sent from splice_threads_
 
 private:

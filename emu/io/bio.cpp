@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/io/bio.hpp"
 
-#include "emu/io/block_device.hpp"
-#include "emu/io/complete.hpp"
+#include <fmt/format.h>
 
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "emu/io/block_device.hpp"
+#include "emu/io/complete.hpp"
 
 namespace dmemu::emu {
 
 const char* to_string(BioOp op) {
     switch (op) {
-        case BioOp::read: return "read";
-        case BioOp::write: return "write";
-        case BioOp::flush: return "flush";
-        case BioOp::discard: return "discard";
+        case BioOp::read:
+            return "read";
+        case BioOp::write:
+            return "write";
+        case BioOp::flush:
+            return "flush";
+        case BioOp::discard:
+            return "discard";
     }
     return "?";
 }

@@ -25,11 +25,11 @@ using BioDone = std::function<void(int err)>;
 
 struct Bio {
     BioOp op = BioOp::read;
-    Sector sector = 0;          // first sector, relative to the device it is submitted to
-    std::uint64_t sectors = 0;  // length; 0 for flush
-    std::byte* data = nullptr;  // read: destination; write: source
-    bool fua = false;           // write: durable before completion (REQ_FUA)
-    unsigned target_bio_nr = 0; // which of a target's num_flush_bios clones this is
+    Sector sector = 0;           // first sector, relative to the device it is submitted to
+    std::uint64_t sectors = 0;   // length; 0 for flush
+    std::byte* data = nullptr;   // read: destination; write: source
+    bool fua = false;            // write: durable before completion (REQ_FUA)
+    unsigned target_bio_nr = 0;  // which of a target's num_flush_bios clones this is
     BioDone done;
 
     std::size_t bytes() const { return static_cast<std::size_t>(sectors) << kSectorShift; }

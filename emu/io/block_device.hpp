@@ -26,7 +26,8 @@ struct DevT {
     // `dev`, dm_name_list's `dev` and dm_target_deps' `dev[]`; glibc's makedev agrees for every
     // major below 4096 and minor below 2^20.
     std::uint64_t huge_encode() const {
-        return (minor & 0xffu) | (std::uint64_t{major} << 8) | (std::uint64_t{minor & ~0xffu} << 12);
+        return (minor & 0xffu) | (std::uint64_t{major} << 8) |
+               (std::uint64_t{minor & ~0xffu} << 12);
     }
     static DevT huge_decode(std::uint64_t dev) {
         const auto d = static_cast<std::uint32_t>(dev);  // new_decode_dev takes a u32

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/io/file_disk.hpp"
 
-#include "emu/io/complete.hpp"
-#include "emu/io/io_worker.hpp"
-
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
@@ -11,6 +8,9 @@
 
 #include <cerrno>
 #include <system_error>
+
+#include "emu/io/complete.hpp"
+#include "emu/io/io_worker.hpp"
 
 namespace dmemu::emu {
 
@@ -73,7 +73,8 @@ int FileDisk::do_io(int fd, const Bio& bio) {
             if (bio.op == BioOp::write && bio.fua && ::fdatasync(fd) != 0) return -errno;
             return 0;
         }
-        case BioOp::flush: return ::fdatasync(fd) == 0 ? 0 : -errno;
+        case BioOp::flush:
+            return ::fdatasync(fd) == 0 ? 0 : -errno;
         case BioOp::discard:
             if (::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
                             static_cast<off_t>(bio.bytes())) != 0)

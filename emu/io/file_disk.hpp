@@ -11,15 +11,14 @@
 // over.
 #pragma once
 
-#include "emu/io/block_device.hpp"
-
 #include <boost/asio/io_context.hpp>
-
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include "emu/io/block_device.hpp"
 
 namespace dmemu::emu {
 

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/io/memory_disk.hpp"
 
-#include "emu/io/complete.hpp"
-
 #include <algorithm>
 #include <cstring>
+
+#include "emu/io/complete.hpp"
 
 namespace dmemu::emu {
 
 void MemoryDisk::submit(Bio bio) {
     if (reject_beyond_end(ctx_, bio, sectors_)) return;
     switch (bio.op) {
-        case BioOp::read: read_now(bio.sector, bio.data, bio.bytes()); break;
-        case BioOp::write: write_now(bio.sector, bio.data, bio.bytes()); break;
-        case BioOp::discard: discard_now(bio.sector, bio.sectors); break;
-        case BioOp::flush: break;
+        case BioOp::read:
+            read_now(bio.sector, bio.data, bio.bytes());
+            break;
+        case BioOp::write:
+            write_now(bio.sector, bio.data, bio.bytes());
+            break;
+        case BioOp::discard:
+            discard_now(bio.sector, bio.sectors);
+            break;
+        case BioOp::flush:
+            break;
     }
     complete_later(ctx_, bio, 0);
 }

@@ -4,13 +4,12 @@
 // Every write is durable at once (there is no cache to lose at a power cut).
 #pragma once
 
-#include "emu/io/block_device.hpp"
-
-#include <boost/asio/io_context.hpp>
-
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <unordered_map>
+
+#include "emu/io/block_device.hpp"
 
 namespace dmemu::emu {
 

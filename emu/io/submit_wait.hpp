@@ -4,15 +4,14 @@
 // and by the mirror's recovery.
 #pragma once
 
-#include "emu/io/block_device.hpp"
-#include "emu/util/wait_queue.hpp"
-
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/this_coro.hpp>
-
 #include <memory>
 #include <optional>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include "emu/io/block_device.hpp"
+#include "emu/util/wait_queue.hpp"
 
 namespace dmemu::emu {
 

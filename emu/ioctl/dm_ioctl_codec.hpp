@@ -18,20 +18,20 @@
 // travel in DmRequest::payload_error so that a missing device still wins with ENXIO.
 #pragma once
 
-#include "emu/core/dm_ioctl.hpp"
-
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "emu/core/dm_ioctl.hpp"
+
 namespace dmemu::emu {
 
 // What one ioctl(2) call made of its buffer.
 struct DecodedIoctl {
-    int error = 0;              // nonzero: the ioctl fails with it at once
-    std::string kernel_error;   // the DMERR ("device-mapper: ioctl: ...") that goes with it
-    bool version_only = false;  // DM_VERSION: answered without the device mapper
+    int error = 0;                 // nonzero: the ioctl fails with it at once
+    std::string kernel_error;      // the DMERR ("device-mapper: ioctl: ...") that goes with it
+    bool version_only = false;     // DM_VERSION: answered without the device mapper
     bool version_checked = false;  // check_version ran: the version goes back even on failure
     std::uint32_t nr = 0;          // _IOC_NR(command)
     DmRequest request;

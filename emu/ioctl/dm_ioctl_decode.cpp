@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // ctl_ioctl's way in (drivers/md/dm-ioctl.c): check_version, lookup_ioctl, copy_params,
 // validate_params, then each command's reading of its payload.
-#include "emu/ioctl/dm_ioctl_codec.hpp"
-#include "emu/ioctl/dm_ioctl_layout.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
+
+#include "emu/ioctl/dm_ioctl_codec.hpp"
+#include "emu/ioctl/dm_ioctl_layout.hpp"
 
 namespace dmemu::emu {
 
@@ -102,10 +102,11 @@ DecodedIoctl decode_dm_ioctl(std::uint32_t command, std::span<const std::uint8_t
     std::memcpy(version, in.data(), sizeof version);
     d.version_checked = true;
     if (version[0] != DM_VERSION_MAJOR || version[1] > DM_VERSION_MINOR)
-        return fail(std::move(d), -EINVAL,
-                    fmt::format("ioctl interface mismatch: kernel({}.{}.{}), user({}.{}.{}), cmd({})",
-                                DM_VERSION_MAJOR, DM_VERSION_MINOR, DM_VERSION_PATCHLEVEL,
-                                version[0], version[1], version[2], d.nr));
+        return fail(
+            std::move(d), -EINVAL,
+            fmt::format("ioctl interface mismatch: kernel({}.{}.{}), user({}.{}.{}), cmd({})",
+                        DM_VERSION_MAJOR, DM_VERSION_MINOR, DM_VERSION_PATCHLEVEL, version[0],
+                        version[1], version[2], d.nr));
     if (d.nr == DM_VERSION_CMD) {
         d.version_only = true;
         return d;
@@ -127,12 +128,14 @@ DecodedIoctl decode_dm_ioctl(std::uint32_t command, std::span<const std::uint8_t
     d.param.assign(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(copied));
     d.param.resize(std::max(copied, sizeof(dm_ioctl)), 0);
     d.param_size = copied;
-    store<std::uint32_t>(d.param, offsetof(dm_ioctl, data_size), static_cast<std::uint32_t>(copied));
+    store<std::uint32_t>(d.param, offsetof(dm_ioctl, data_size),
+                         static_cast<std::uint32_t>(copied));
     std::vector<std::uint8_t>& p = d.param;
 
     // validate_params
     auto flags = load<std::uint32_t>(p, offsetof(dm_ioctl, flags));
-    flags &= ~(DM_BUFFER_FULL_FLAG | DM_UEVENT_GENERATED_FLAG | DM_SECURE_DATA_FLAG | DM_DATA_OUT_FLAG);
+    flags &=
+        ~(DM_BUFFER_FULL_FLAG | DM_UEVENT_GENERATED_FLAG | DM_SECURE_DATA_FLAG | DM_DATA_OUT_FLAG);
     store(p, offsetof(dm_ioctl, flags), flags);
     DmRequest& r = d.request;
     r.cmd = kind->command;
@@ -189,7 +192,8 @@ DecodedIoctl decode_dm_ioctl(std::uint32_t command, std::span<const std::uint8_t
                 set_payload_error(r, -EINVAL, "Invalid target message parameters.");
                 break;
             }
-            r.sector = load<std::uint64_t>(p, load<std::uint32_t>(p, offsetof(dm_ioctl, data_start)));
+            r.sector =
+                load<std::uint64_t>(p, load<std::uint32_t>(p, offsetof(dm_ioctl, data_start)));
             r.message = std::move(*message);
             break;
         }

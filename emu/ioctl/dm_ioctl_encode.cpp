@@ -2,10 +2,10 @@
 // ctl_ioctl's way out (drivers/md/dm-ioctl.c): __dev_status, the name and uuid that
 // __find_device_hash_cell writes back, the result buffers (list_devices, __list_versions,
 // retrieve_deps, retrieve_status, target_message) and copy_to_user of data_size bytes.
+#include <algorithm>
+
 #include "emu/ioctl/dm_ioctl_codec.hpp"
 #include "emu/ioctl/dm_ioctl_layout.hpp"
-
-#include <algorithm>
 
 namespace dmemu::emu {
 
@@ -23,7 +23,9 @@ public:
 
     std::uint32_t& flags() { return flags_; }
     bool has(std::uint32_t flag) const { return (flags_ & flag) != 0; }
-    void set_data_size(std::size_t n) { store(p_, offsetof(dm_ioctl, data_size), static_cast<std::uint32_t>(n)); }
+    void set_data_size(std::size_t n) {
+        store(p_, offsetof(dm_ioctl, data_size), static_cast<std::uint32_t>(n));
+    }
 
     // get_result_buffer: the payload starts at the struct's 8-byte-aligned end and runs to the
     // end of what the caller passed; returns its length.
@@ -33,7 +35,9 @@ public:
     }
     // Writes into the result area (offsets from its start); the caller checked the length.
     template <typename T>
-    void put(std::size_t off, T v) { store(p_, kResultStart + off, v); }
+    void put(std::size_t off, T v) {
+        store(p_, kResultStart + off, v);
+    }
     void put_string(std::size_t off, std::string_view s) {
         std::copy(s.begin(), s.end(), p_.begin() + static_cast<std::ptrdiff_t>(kResultStart + off));
         p_[kResultStart + off + s.size()] = 0;
@@ -50,7 +54,8 @@ public:
 
     // __dev_status
     void dev_status(const DmInfo& info) {
-        flags_ &= ~(DM_SUSPEND_FLAG | DM_READONLY_FLAG | DM_ACTIVE_PRESENT_FLAG | DM_INTERNAL_SUSPEND_FLAG);
+        flags_ &= ~(DM_SUSPEND_FLAG | DM_READONLY_FLAG | DM_ACTIVE_PRESENT_FLAG |
+                    DM_INTERNAL_SUSPEND_FLAG);
         set(DM_SUSPEND_FLAG, info.suspended);
         store(p_, offsetof(dm_ioctl, dev), info.devt.huge_encode());
         store(p_, offsetof(dm_ioctl, open_count), static_cast<std::int32_t>(info.open_count));
@@ -84,7 +89,8 @@ public:
     }
 
     static void write_version(std::vector<std::uint8_t>& out) {
-        const std::uint32_t version[3] = {DM_VERSION_MAJOR, DM_VERSION_MINOR, DM_VERSION_PATCHLEVEL};
+        const std::uint32_t version[3] = {DM_VERSION_MAJOR, DM_VERSION_MINOR,
+                                          DM_VERSION_PATCHLEVEL};
         if (out.size() < sizeof version) out.resize(sizeof version);
         std::memcpy(out.data(), version, sizeof version);
     }
@@ -120,7 +126,9 @@ void list_devices(Param& p, const DmReply& reply) {
     std::size_t at = 0;
     std::optional<std::size_t> previous;
     for (const auto& n : reply.names) {
-        if (previous) p.put(*previous + offsetof(dm_name_list, next), static_cast<std::uint32_t>(at - *previous));
+        if (previous)
+            p.put(*previous + offsetof(dm_name_list, next),
+                  static_cast<std::uint32_t>(at - *previous));
         p.put(at + offsetof(dm_name_list, dev), n.devt.huge_encode());
         p.put<std::uint32_t>(at + offsetof(dm_name_list, next), 0);
         p.put_string(at + offsetof(dm_name_list, name), n.name);
@@ -145,7 +153,8 @@ void list_devices(Param& p, const DmReply& reply) {
 
 void list_versions(Param& p, const DmReply& reply) {
     std::size_t needed = 0;
-    for (const auto& v : reply.versions) needed += sizeof(dm_target_versions) + v.name.size() + 1 + 7;
+    for (const auto& v : reply.versions)
+        needed += sizeof(dm_target_versions) + v.name.size() + 1 + 7;
     const std::size_t len = p.result_buffer();
     if (len < needed) {
         p.flags() |= DM_BUFFER_FULL_FLAG;
@@ -155,7 +164,9 @@ void list_versions(Param& p, const DmReply& reply) {
     std::size_t at = 0;
     std::optional<std::size_t> previous;
     for (const auto& v : reply.versions) {
-        if (previous) p.put(*previous + offsetof(dm_target_versions, next), static_cast<std::uint32_t>(at - *previous));
+        if (previous)
+            p.put(*previous + offsetof(dm_target_versions, next),
+                  static_cast<std::uint32_t>(at - *previous));
         p.put<std::uint32_t>(at + offsetof(dm_target_versions, version), v.version.major);
         p.put<std::uint32_t>(at + offsetof(dm_target_versions, version) + 4, v.version.minor);
         p.put<std::uint32_t>(at + offsetof(dm_target_versions, version) + 8, v.version.patch);

@@ -5,8 +5,6 @@
 // a header that changed under us fails to build rather than to talk.
 #pragma once
 
-#include "emu/core/dm_ioctl.hpp"
-
 #include <linux/dm-ioctl.h>
 
 #include <cstddef>
@@ -15,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "emu/core/dm_ioctl.hpp"
 
 namespace dmemu::emu::dm_layout {
 

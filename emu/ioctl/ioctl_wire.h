@@ -39,8 +39,8 @@ struct dmemu_wire_request {
 };
 
 struct dmemu_wire_reply {
-    uint32_t magic; /* DMEMU_WIRE_REPLY_MAGIC */
-    int32_t result; /* 0 or -errno */
+    uint32_t magic;  /* DMEMU_WIRE_REPLY_MAGIC */
+    int32_t result;  /* 0 or -errno */
     uint32_t length; /* bytes that follow, to copy over the caller's buffer */
     uint32_t reserved;
 };

@@ -31,8 +31,8 @@
 #include <map>
 
 #include "emu/targets/builtin.hpp"
-#include "emu/util/kernel_scan.hpp"
 #include "emu/util/kernel_log.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 namespace dmemu::emu {
 

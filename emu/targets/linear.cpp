@@ -3,12 +3,12 @@
 //
 // Table:  <dev> <offset>
 // TABLE status: "<major:minor> <offset>"     INFO status: empty
-#include "emu/targets/builtin.hpp"
-#include "emu/util/kernel_scan.hpp"
+#include <fmt/format.h>
 
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "emu/targets/builtin.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 namespace dmemu::emu {
 
@@ -35,7 +35,8 @@ public:
         return dev_->device().file_extent(sector + start_, sectors, op);
     }
 
-    void iterate_devices(const std::function<void(const DeviceRef&, Sector, Sector)>& fn) const override {
+    void iterate_devices(
+        const std::function<void(const DeviceRef&, Sector, Sector)>& fn) const override {
         fn(*dev_, start_, len_);
     }
 

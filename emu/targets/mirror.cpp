@@ -15,6 +15,15 @@
 // work; kcopyd's region copies are coroutines of their own (recover), one at a time. A write
 // marks its region in the log and waits for the log flush before it reaches the legs; writes to
 // a region not yet in sync go to the default leg only and the resync copies them later.
+#include <fmt/format.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <chrono>
+#include <deque>
+
 #include "emu/targets/builtin.hpp"
 #include "emu/targets/mirror_io.hpp"
 #include "emu/targets/mirror_region_hash.hpp"
@@ -22,16 +31,6 @@
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/kernel_scan.hpp"
 #include "logs/dirty_log.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-
-#include <cerrno>
-#include <chrono>
-#include <deque>
-
-#include <fmt/format.h>
 
 namespace dmemu::emu {
 
@@ -106,7 +105,8 @@ public:
     asio::awaitable<void> resume() override;
     asio::awaitable<void> dtr() override;
 
-    void iterate_devices(const std::function<void(const DeviceRef&, Sector, Sector)>& fn) const override {
+    void iterate_devices(
+        const std::function<void(const DeviceRef&, Sector, Sector)>& fn) const override {
         for (const auto& m : mirrors_) fn(*m.dev, m.offset, len_);
     }
 
@@ -249,7 +249,8 @@ void MirrorTarget::read_from(std::size_t leg, Bio bio) {
         }
         fail_mirror(leg, kReadError);
         if (mirrors_[default_].error_count == 0 || get_valid_mirror()) {
-            err_limit("Mirror read failed from {}. Trying alternative device.", mirrors_[leg].dev->name());
+            err_limit("Mirror read failed from {}. Trying alternative device.",
+                      mirrors_[leg].dev->name());
             queue_read(std::move(*shared));
             return;
         }
@@ -384,9 +385,15 @@ asio::awaitable<void> MirrorTarget::do_writes(std::vector<Bio> writes) {
         const RegionState state = co_await rh_->get_state(region, true);
         switch (state) {
             case RegionState::clean:
-            case RegionState::dirty: sync.push_back(std::move(bio)); break;
-            case RegionState::nosync: nosync.push_back(std::move(bio)); break;
-            case RegionState::recovering: rh_->delay(region, std::move(bio)); break;
+            case RegionState::dirty:
+                sync.push_back(std::move(bio));
+                break;
+            case RegionState::nosync:
+                nosync.push_back(std::move(bio));
+                break;
+            case RegionState::recovering:
+                rh_->delay(region, std::move(bio));
+                break;
         }
     }
     // dm_rh_inc_pending, then one log flush: the marks are durable before any leg is written.
@@ -448,7 +455,8 @@ void MirrorTarget::write_callback(Bio bio, unsigned long error_bits) {
         return;
     }
     for (std::size_t i = 0; i < mirrors_.size(); ++i)
-        if (error_bits & (1ul << i)) fail_mirror(i, bio.op == BioOp::flush ? kFlushError : kWriteError);
+        if (error_bits & (1ul << i))
+            fail_mirror(i, bio.op == BioOp::flush ? kFlushError : kWriteError);
     failures_.push_back(std::move(bio));
     wakeup();
 }
@@ -487,7 +495,8 @@ void MirrorTarget::fail_mirror(std::size_t m, unsigned error_type) {
     if (m == default_) {
         if (!in_sync_ && !keep_log_) {
             // Better to keep reading the failing leg than to return stale data.
-            env_.kernel_log().err(kPrefix, "Primary mirror ({}) failed while out-of-sync: Reads may fail.",
+            env_.kernel_log().err(kPrefix,
+                                  "Primary mirror ({}) failed while out-of-sync: Reads may fail.",
                                   mirror.dev->name());
         } else if (auto next = get_valid_mirror()) {
             default_ = *next;
@@ -531,7 +540,8 @@ asio::awaitable<void> MirrorTarget::presuspend() {
     suspend_ = true;
     for (auto& bio : std::exchange(holds_, {})) hold_bio(std::move(bio));
     rh_->stop_recovery();
-    co_await notifier_.wait_until([this] { return rh_->recovery_in_flight() == 0 && copies_ == 0; });
+    co_await notifier_.wait_until(
+        [this] { return rh_->recovery_in_flight() == 0 && copies_ == 0; });
     const int r = co_await log_->presuspend();
     if (r != 0) env_.kernel_log().warn(kPrefix, "log presuspend failed");
     // flush_workqueue(kmirrord_wq)
@@ -574,12 +584,13 @@ asio::awaitable<TargetCtrResult> mirror_ctr(TargetContext& ti, std::vector<std::
     MirrorConfig cfg;
     const logs::DirtyLogType* type = logs::find_dirty_log_type(argv[0]);
     if (type == nullptr) {
-        ti.env.kernel_log().warn("dirty region log", "Module for logging type \"{}\" not found.", argv[0]);
+        ti.env.kernel_log().warn("dirty region log", "Module for logging type \"{}\" not found.",
+                                 argv[0]);
         co_return fail("Error creating mirror dirty log");
     }
     const std::size_t log_argc = std::min<std::size_t>(*param_count, argv.size() - 2);
-    logs::DirtyLogCtrResult made =
-        co_await type->ctr(ti, std::vector<std::string>(argv.begin() + 2, argv.begin() + 2 + log_argc));
+    logs::DirtyLogCtrResult made = co_await type->ctr(
+        ti, std::vector<std::string>(argv.begin() + 2, argv.begin() + 2 + log_argc));
     if (!made.log) co_return fail("Error creating mirror dirty log");
     cfg.log = std::move(made.log);
 

@@ -4,13 +4,13 @@
 // (the kernel's wait_event / wake_up on a wait queue).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
 #include "emu/io/block_device.hpp"
 #include "emu/io/submit_wait.hpp"
 #include "emu/util/wait_queue.hpp"
-
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 
 namespace dmemu::emu {
 

@@ -49,7 +49,9 @@ void RegionHash::dec(Region region) {
     wakeup_();
 }
 
-void RegionHash::delay(Region region, Bio bio) { regions_[region].delayed.push_back(std::move(bio)); }
+void RegionHash::delay(Region region, Bio bio) {
+    regions_[region].delayed.push_back(std::move(bio));
+}
 
 asio::awaitable<void> RegionHash::mark_nosync(Region region) {
     co_await log_.set_region_sync(region, false);
@@ -88,7 +90,8 @@ asio::awaitable<void> RegionHash::update_states(bool errors_handled) {
     for (Region r : failed) co_await complete_resync_work(r, !errors_handled);
     for (Region r : clean) {
         auto it = regions_.find(r);
-        if (it == regions_.end() || it->second.state != RegionState::clean || it->second.pending != 0)
+        if (it == regions_.end() || it->second.state != RegionState::clean ||
+            it->second.pending != 0)
             continue;
         log_.clear_region(r);
         regions_.erase(it);
@@ -103,7 +106,7 @@ asio::awaitable<void> RegionHash::recovery_prepare() {
         if (got <= 0) break;
         ++recovery_in_flight_;
         Entry* found = co_await find(region);
-    Entry& e = *found;
+        Entry& e = *found;
         clean_.erase(region);
         e.state = RegionState::recovering;
         if (e.pending == 0) quiesced_.push_back(region);

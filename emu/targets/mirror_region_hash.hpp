@@ -11,15 +11,15 @@
 // (quiesced), and hands it to the copier; the result is recorded at the next update_states.
 #pragma once
 
-#include "emu/io/bio.hpp"
-#include "logs/dirty_log.hpp"
-
 #include <deque>
 #include <functional>
 #include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
+
+#include "emu/io/bio.hpp"
+#include "logs/dirty_log.hpp"
 
 namespace dmemu::emu {
 
@@ -72,11 +72,11 @@ private:
     std::function<void(Bio)> dispatch_;
     std::function<void()> wakeup_;
     std::unordered_map<Region, Entry> regions_;
-    std::set<Region> clean_;              // became CLEAN, to be cleared in the log
-    std::deque<Region> quiesced_;         // RECOVERING with no writes in flight
-    std::vector<Region> recovered_;       // copied
+    std::set<Region> clean_;         // became CLEAN, to be cleared in the log
+    std::deque<Region> quiesced_;    // RECOVERING with no writes in flight
+    std::vector<Region> recovered_;  // copied
     std::vector<Region> failed_recovered_;
-    bool recovery_enabled_ = false;       // the recovery semaphore starts at 0
+    bool recovery_enabled_ = false;  // the recovery semaphore starts at 0
     unsigned recovery_in_flight_ = 0;
 };
 

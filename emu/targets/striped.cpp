@@ -6,12 +6,12 @@
 // INFO status:  "<#stripes> <dev>... 1 <A|D per stripe>" e.g. "2 8:16 8:32 1 AA"
 // A stripe shows D once an I/O to it has failed; errors raise a table event while a stripe's
 // error count is below 15 (stripe_end_io), as the kernel's dm_stripe trigger_event does.
-#include "emu/targets/builtin.hpp"
-#include "emu/util/kernel_scan.hpp"
+#include <fmt/format.h>
 
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "emu/targets/builtin.hpp"
+#include "emu/util/kernel_scan.hpp"
 
 namespace dmemu::emu {
 
@@ -29,7 +29,8 @@ struct Stripe {
 
 class StripedTarget final : public Target {
 public:
-    StripedTarget(TableEnvironment& env, std::vector<Stripe> stripes, std::uint32_t chunk, Sector width)
+    StripedTarget(TableEnvironment& env, std::vector<Stripe> stripes, std::uint32_t chunk,
+                  Sector width)
         : env_(env), stripes_(std::move(stripes)), chunk_(chunk), width_(width) {}
 
     MapResult map(Bio& bio) override {
@@ -58,12 +59,14 @@ public:
             for (const auto& s : stripes_) out += s.error_count > 0 ? 'D' : 'A';
         } else {
             out = fmt::format("{} {}", stripes_.size(), chunk_);
-            for (const auto& s : stripes_) out += fmt::format(" {} {}", s.dev->name(), s.physical_start);
+            for (const auto& s : stripes_)
+                out += fmt::format(" {} {}", s.dev->name(), s.physical_start);
         }
         co_return out;
     }
 
-    void iterate_devices(const std::function<void(const DeviceRef&, Sector, Sector)>& fn) const override {
+    void iterate_devices(
+        const std::function<void(const DeviceRef&, Sector, Sector)>& fn) const override {
         for (const auto& s : stripes_) fn(*s.dev, s.physical_start, width_);
     }
 
@@ -101,7 +104,8 @@ asio::awaitable<TargetCtrResult> stripe_ctr(TargetContext& ti, std::vector<std::
     const Sector width = ti.len / *stripes;
     if (width % *chunk != 0) co_return fail("Target length not divisible by chunk size");
     // Do we have enough arguments for that many stripes?
-    if (argv.size() != 2 + 2 * std::size_t(*stripes)) co_return fail("Not enough destinations specified");
+    if (argv.size() != 2 + 2 * std::size_t(*stripes))
+        co_return fail("Not enough destinations specified");
 
     std::vector<Stripe> list;
     for (unsigned i = 0; i < *stripes; ++i) {
@@ -117,7 +121,8 @@ asio::awaitable<TargetCtrResult> stripe_ctr(TargetContext& ti, std::vector<std::
     ti.num_discard_bios = *stripes;
     ti.io_min_bytes = static_cast<std::uint32_t>(std::uint64_t(*chunk) * kSectorSize);
     ti.io_opt_bytes = static_cast<std::uint32_t>(std::uint64_t(*chunk) * kSectorSize * *stripes);
-    co_return TargetCtrResult{std::make_unique<StripedTarget>(ti.env, std::move(list), *chunk, width)};
+    co_return TargetCtrResult{
+        std::make_unique<StripedTarget>(ti.env, std::move(list), *chunk, width)};
 }
 
 }  // namespace

@@ -3,11 +3,11 @@
 //
 // Table:  (no arguments)
 // TABLE and INFO status: empty
-#include "emu/io/complete.hpp"
-#include "emu/targets/builtin.hpp"
-
 #include <cerrno>
 #include <cstring>
+
+#include "emu/io/complete.hpp"
+#include "emu/targets/builtin.hpp"
 
 namespace dmemu::emu {
 

@@ -3,14 +3,13 @@
 // control operations on one device never interleave, while other devices stay free.
 #pragma once
 
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-
-#include "emu/util/wait_queue.hpp"
-
 #include <deque>
 #include <memory>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include "emu/util/wait_queue.hpp"
 
 namespace dmemu::emu {
 

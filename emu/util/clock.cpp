@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/util/clock.hpp"
 
-#include "emu/util/determinism.hpp"
-
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "emu/util/determinism.hpp"
 
 namespace dmemu::emu {
 
@@ -55,7 +55,8 @@ RealClock::~RealClock() { self_.reset(); }
 
 TimePoint RealClock::now() const {
     DeterminismGuard::report("RealClock::now()");
-    return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - epoch_));
+    return TimePoint(
+        std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - epoch_));
 }
 
 TimerId RealClock::call_at(TimePoint deadline, std::function<void()> fn) {

@@ -11,13 +11,9 @@
 // no-op.
 #pragma once
 
-#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include "emu/util/wait_queue.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,6 +21,9 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include "emu/util/wait_queue.hpp"
 
 namespace dmemu::emu {
 

@@ -9,9 +9,15 @@ void KernelLog::emit(KernelLevel level, std::string_view prefix, std::string_vie
     KernelLine line{next_seq_++, level, fmt::format("device-mapper: {}: {}", prefix, text)};
     if (echo_) {
         switch (level) {
-            case KernelLevel::err: spdlog::error("kernel: {}", line.text); break;
-            case KernelLevel::warn: spdlog::warn("kernel: {}", line.text); break;
-            case KernelLevel::info: spdlog::info("kernel: {}", line.text); break;
+            case KernelLevel::err:
+                spdlog::error("kernel: {}", line.text);
+                break;
+            case KernelLevel::warn:
+                spdlog::warn("kernel: {}", line.text);
+                break;
+            case KernelLevel::info:
+                spdlog::info("kernel: {}", line.text);
+                break;
         }
     }
     for (auto& fn : observers_) fn(line);

@@ -6,14 +6,14 @@
 // it (e.g. prefix "table", text "254:0: linear: Device lookup failed").
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace dmemu::emu {
 
@@ -22,7 +22,7 @@ enum class KernelLevel { err, warn, info };
 struct KernelLine {
     std::uint64_t seq;  // 1, 2, ... in emission order; survives ring-buffer eviction
     KernelLevel level;
-    std::string text;   // the full line, "device-mapper: ..."
+    std::string text;  // the full line, "device-mapper: ..."
 };
 
 class KernelLog {
@@ -47,7 +47,9 @@ public:
     std::vector<KernelLine> since(std::uint64_t after) const;
     std::uint64_t last_seq() const { return next_seq_ - 1; }
     // Observers (a scenario trace, a test) see every line as it is emitted.
-    void subscribe(std::function<void(const KernelLine&)> fn) { observers_.push_back(std::move(fn)); }
+    void subscribe(std::function<void(const KernelLine&)> fn) {
+        observers_.push_back(std::move(fn));
+    }
     // When false, lines are not also written through spdlog (tests keep their output clean).
     void set_echo(bool on) { echo_ = on; }
 

@@ -3,14 +3,14 @@
 // the pre-luid behaviour from lvm2 5c8922b72^ daemons/clogd/functions.c). See log_server.hpp.
 #include "logs/userspace/log_server.hpp"
 
-#include "transfer/ulog_payloads.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include "transfer/ulog_payloads.hpp"
 
 namespace dmemu::logs {
 
@@ -98,9 +98,12 @@ bool routed_through_cluster(UlogRequestType t) {
 
 std::string_view to_string(MatchMode mode) {
     switch (mode) {
-        case MatchMode::uuid_luid: return "uuid+luid";
-        case MatchMode::uuid: return "uuid";
-        case MatchMode::uuid_first: return "uuid-first";
+        case MatchMode::uuid_luid:
+            return "uuid+luid";
+        case MatchMode::uuid:
+            return "uuid";
+        case MatchMode::uuid_first:
+            return "uuid-first";
     }
     return "?";
 }
@@ -197,8 +200,8 @@ int LogServer::clog_ctr(const transfer::UlogMessage& rq, Bytes* out, ServerEvent
         return -EINVAL;
     }
 
-    if (auto dup = get_log(h.uuid, h.luid) ? get_log(h.uuid, h.luid)
-                                           : get_pending_log(h.uuid, h.luid)) {
+    if (auto dup =
+            get_log(h.uuid, h.luid) ? get_log(h.uuid, h.luid) : get_pending_log(h.uuid, h.luid)) {
         if (options_.match == MatchMode::uuid_luid) {
             spdlog::error("ulog-server: [{}/{}u] Log already exists, unable to create.",
                           short_uuid(h.uuid), h.luid);
@@ -226,9 +229,12 @@ int LogServer::clog_ctr(const transfer::UlogMessage& rq, Bytes* out, ServerEvent
     lc->region_size = region_size;
     lc->region_count = (device_size + region_size - 1) / region_size;
     for (const auto& a : argv) {
-        if (a == "sync") lc->sync = ServerLog::Sync::force_sync;
-        else if (a == "nosync") lc->sync = ServerLog::Sync::no_sync;
-        else if (a == "block_on_error") lc->block_on_error = true;
+        if (a == "sync")
+            lc->sync = ServerLog::Sync::force_sync;
+        else if (a == "nosync")
+            lc->sync = ServerLog::Sync::no_sync;
+        else if (a == "block_on_error")
+            lc->block_on_error = true;
     }
     lc->disk = disk;
     if (disk) lc->log_dev = argv[0];
@@ -307,8 +313,8 @@ int LogServer::clog_resume(ServerLog& lc) {
                 commit_log = true;
                 auto it = disks_.find(lc.log_dev);
                 if (it != disks_.end()) {
-                    disk_nr_regions = std::min<std::uint64_t>(it->second.nr_regions,
-                                                              lc.region_count);
+                    disk_nr_regions =
+                        std::min<std::uint64_t>(it->second.nr_regions, lc.region_count);
                     for (std::uint64_t i = 0; i < disk_nr_regions; ++i)
                         lc.clean_bits[i] = test_bit(it->second.clean_bits, i);
                 } else {
@@ -556,8 +562,8 @@ int LogServer::clog_status_table(const Call& c) {
                        : lc.sync == ServerLog::Sync::no_sync    ? "nosync "
                                                                 : "sync ";
     const char* boe = lc.block_on_error ? "block_on_error" : "";
-    put_text(c.out, lc.disk ? fmt::format("clustered-disk {} {} {}{} ", lc.log_dev,
-                                          lc.region_size, sync, boe)
+    put_text(c.out, lc.disk ? fmt::format("clustered-disk {} {} {}{} ", lc.log_dev, lc.region_size,
+                                          sync, boe)
                             : fmt::format("clustered-core {} {}{} ", lc.region_size, sync, boe));
     return 0;
 }
@@ -618,8 +624,10 @@ void LogServer::handle(const transfer::UlogMessage& request, ServerResponse* out
     if (h.type == UlogRequestType::clear_region) {
         // kernel_ack at once, then the cluster; errors are not reported back.
         resp.kind = ServerResponse::Kind::bare_ack;
-        if (has_cpg(h.uuid)) ev.error = do_request(request, 0, &data, &ev);
-        else ev.error = -ENOENT;
+        if (has_cpg(h.uuid))
+            ev.error = do_request(request, 0, &data, &ev);
+        else
+            ev.error = -ENOENT;
         data.clear();
         record(request, std::move(ev));
         return;

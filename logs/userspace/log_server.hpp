@@ -28,8 +28,6 @@
 // uuid/luid gets -EINVAL (-ENOENT for a cluster-routed request whose uuid has no CPG).
 #pragma once
 
-#include "transfer/ulog_request.hpp"
-
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -39,6 +37,8 @@
 #include <string_view>
 #include <vector>
 
+#include "transfer/ulog_request.hpp"
+
 namespace dmemu::logs {
 
 enum class MatchMode { uuid_luid, uuid, uuid_first };
@@ -46,21 +46,20 @@ enum class MatchMode { uuid_luid, uuid, uuid_first };
 std::string_view to_string(MatchMode mode);  // "uuid+luid", "uuid", "uuid-first"
 bool parse_match_mode(std::string_view text, MatchMode* out);
 
-
 // What the server sends for one request.
 struct ServerResponse {
     enum class Kind { reply, bare_ack, none };
     Kind kind = Kind::none;
-    std::int32_t error = 0;        // reply: 0 or -errno
-    std::vector<std::byte> data;   // reply data (empty when error != 0)
-    std::uint32_t ack_errno = 0;   // bare_ack: positive errno in cn_msg.ack
+    std::int32_t error = 0;       // reply: 0 or -errno
+    std::vector<std::byte> data;  // reply data (empty when error != 0)
+    std::uint32_t ack_errno = 0;  // bare_ack: positive errno in cn_msg.ack
 };
 
 // One request as the engine saw it (tests and the trace read these).
 struct ServerEvent {
     transfer::UlogRequestType type;
     std::string uuid;
-    std::uint64_t luid;          // as the request carried it
+    std::uint64_t luid;  // as the request carried it
     std::uint32_t seq;
     std::uint64_t instance = 0;  // the engine's id of the log it acted on, 0 when none
     std::int32_t error = 0;
@@ -102,7 +101,7 @@ struct ServerLog {
     std::uint64_t sync_search = 0;
     std::vector<std::uint64_t> mark_list;
     std::vector<std::uint64_t> recovery_requests;  // newest first
-    int ref_count = 1;  // MatchMode::uuid only
+    int ref_count = 1;                             // MatchMode::uuid only
 };
 
 class LogServer {
@@ -145,8 +144,8 @@ private:
     int clog_resume(ServerLog& lc);
     // One request, as cmirrord's do_request: its log found (by the match mode), then the clog_*
     // function named for it (daemons/cmirrord/functions.c), one per request type.
-    int do_request(const transfer::UlogMessage& rq, std::uint64_t luid,
-                   std::vector<std::byte>* out, ServerEvent* ev);
+    int do_request(const transfer::UlogMessage& rq, std::uint64_t luid, std::vector<std::byte>* out,
+                   ServerEvent* ev);
 
     // What a clog_* function gets: the request, its decoded payload, and its log (null for CTR
     // and DTR, which find or make it themselves).

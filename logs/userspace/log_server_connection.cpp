@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "logs/userspace/log_server_connection.hpp"
 
-#include "transfer/cn_msg.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "transfer/cn_msg.hpp"
 
 namespace dmemu::logs {
 

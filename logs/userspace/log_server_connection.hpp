@@ -13,14 +13,13 @@
 // scenarios. restart() starts a fresh engine, as a restarted daemon.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+
 #include "logs/userspace/log_server.hpp"
 #include "transfer/carriers/carrier.hpp"
 #include "transfer/carriers/in_process.hpp"
-
-#include <boost/asio/io_context.hpp>
-
-#include <cstdint>
-#include <memory>
 
 namespace dmemu::logs {
 

@@ -31,22 +31,22 @@
 // log behaves as the kernel with nobody listening (cn_netlink_send's -ESRCH).
 #include "logs/userspace/userspace_log.hpp"
 
-#include "emu/core/device_ref.hpp"
-#include "emu/util/clock.hpp"
-#include "emu/util/kernel_log.hpp"
-#include "transfer/kernel_endpoint.hpp"
-#include "transfer/ulog_payloads.hpp"
+#include <strings.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <deque>
 #include <optional>
 #include <set>
-#include <strings.h>
+
+#include "emu/core/device_ref.hpp"
+#include "emu/util/clock.hpp"
+#include "emu/util/kernel_log.hpp"
+#include "transfer/kernel_endpoint.hpp"
+#include "transfer/ulog_payloads.hpp"
 
 namespace dmemu::logs {
 
@@ -154,7 +154,8 @@ asio::awaitable<transfer::ConsultResult> userspace_do_request(StatePtr st, UlogR
         for (;;) {
             co_await pause.for_(kReconnectPause);
             klog.warn(kPrefix, "Attempting to contact userspace log server...");
-            auto c = co_await consult(st, UlogRequestType::ctr, transfer::as_bytes(ctr_with_nul), 0);
+            auto c =
+                co_await consult(st, UlogRequestType::ctr, transfer::as_bytes(ctr_with_nul), 0);
             if (c.error == 0) break;
         }
         klog.info(kPrefix, "Reconnected to userspace log server... DM_ULOG_CTR complete");
@@ -282,7 +283,8 @@ public:
     std::uint32_t get_region_size() const override { return st_->region_size; }
 
     asio::awaitable<int> is_clean(Region region) override {
-        auto r = co_await userspace_do_request(st_, UlogRequestType::is_clean, u64_bytes(region), 8);
+        auto r =
+            co_await userspace_do_request(st_, UlogRequestType::is_clean, u64_bytes(region), 8);
         co_return r.error != 0 ? 0 : static_cast<int>(read_u64(r.data, 0));
     }
     asio::awaitable<int> in_sync(Region region, bool can_block) override {
@@ -416,6 +418,5 @@ asio::awaitable<DirtyLogCtrResult> userspace_ctr(emu::TargetContext& ti,
 }  // namespace
 
 const DirtyLogType userspace_log_type{"userspace", &userspace_ctr};
-
 
 }  // namespace dmemu::logs

@@ -109,8 +109,7 @@ TEST_F(DmsetupOutput, ClientSideNameChecks) {
     // the first 128 bytes.
     EXPECT_EQ(run({"create", "u", "-u", std::string(140, 'U'), "--table", "0 8 zero"}).exit_code,
               1);
-    ok({"--manglename", "none", "create", "u", "-u", std::string(140, 'U'), "--table",
-        "0 8 zero"});
+    ok({"--manglename", "none", "create", "u", "-u", std::string(140, 'U'), "--table", "0 8 zero"});
     EXPECT_EQ(run({"info", "-c", "--noheadings", "-o", "uuid", "u"}).out,
               std::string(128, 'U') + "\n");
 }

@@ -78,8 +78,9 @@ TEST_F(FaultCommands, LsColumnsWidenForLongNames) {
     const std::string name(20, 'd');
     ASSERT_EQ(run({"disk", "add", name, "--size", "1M"}).exit_code, 0);
     ok({"fault", "add", name, "eio"});
-    EXPECT_EQ(ok({"fault", "ls"}), "Disk" + std::string(17, ' ') + "Id Kind           Fired Spec\n" +
-                                       name + "  1 eio                0 eio\n");
+    EXPECT_EQ(ok({"fault", "ls"}), "Disk" + std::string(17, ' ') +
+                                       "Id Kind           Fired Spec\n" + name +
+                                       "  1 eio                0 eio\n");
 }
 
 TEST_F(FaultCommands, RmRemovesOne) {
@@ -151,17 +152,18 @@ TEST_F(FaultCommands, HelpShowsTheFaultCommandsAndEveryKind) {
         EXPECT_EQ(r.err, dmemu_commands_usage());
     }
     const std::string usage = dmemu_commands_usage();
-    for (const char* line : {"\tfault add <disk> <spec>...\n", "\tfault ls [<disk>]\n",
-                             "\tfault rm <disk> <id>\n", "\tfault clear [<disk>]\n",
-                             "\teio [sectors=FIRST-LAST]", "\tlatency ", "\ttorn-write ",
-                             "\tlost-unflushed ", "\tfull "})
+    for (const char* line :
+         {"\tfault add <disk> <spec>...\n", "\tfault ls [<disk>]\n", "\tfault rm <disk> <id>\n",
+          "\tfault clear [<disk>]\n", "\teio [sectors=FIRST-LAST]", "\tlatency ", "\ttorn-write ",
+          "\tlost-unflushed ", "\tfull "})
         EXPECT_NE(usage.find(line), std::string::npos) << line;
     EXPECT_NE(run({"--help"}).err.find("\tfault add <disk> <spec>...\n"), std::string::npos);
 }
 
 TEST_F(FaultCommands, DoubleDashEndsOptions) {
     EXPECT_EQ(ok({"fault", "add", "ram0", "--", "eio", "op=read"}), "1\n");
-    EXPECT_EQ(ok({"fault", "ls"}), kHeading + "ram0              1 eio                0 eio op=read\n");
+    EXPECT_EQ(ok({"fault", "ls"}),
+              kHeading + "ram0              1 eio                0 eio op=read\n");
 }
 
 // The live mode: a fault added through the CLI fails reads of its range through a
@@ -173,8 +175,9 @@ TEST_F(FaultCommands, EioFaultFailsReadsThroughADeviceUntilCleared) {
     EXPECT_EQ(read("lin", 2040, 16), -EIO);  // overlapping the range is enough
     EXPECT_EQ(read("lin", 0, 8), 0);
     EXPECT_EQ(read("lin", 2056, 8), 0);
-    EXPECT_EQ(ok({"fault", "ls", "ram0"}),
-              kHeading + "ram0              1 eio                2 eio sectors=2048-2055 op=read\n");
+    EXPECT_EQ(
+        ok({"fault", "ls", "ram0"}),
+        kHeading + "ram0              1 eio                2 eio sectors=2048-2055 op=read\n");
     ok({"fault", "clear"});
     EXPECT_EQ(read("lin", 2048, 8), 0);
 }

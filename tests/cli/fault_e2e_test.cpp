@@ -88,7 +88,8 @@ TEST_F(DaemonFaults, EioFaultFailsReadsOfTheBlockFileUntilCleared) {
     ASSERT_EQ(cli({"disk", "add", "ram0", "--size", "8M", "--devno", "1:0"}).exit_code, 0);
     ASSERT_EQ(cli({"create", "lin", "--table", "0 16384 linear /dev/ram0 0"}).exit_code, 0);
     const std::string dev = dir_ + "/mnt/mapper/lin";
-    for (int i = 0; i < 500 && !std::filesystem::exists(dev); ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 500 && !std::filesystem::exists(dev); ++i)
+        std::this_thread::sleep_for(10ms);
     ASSERT_TRUE(std::filesystem::exists(dev)) << slurp(log());
 
     ASSERT_EQ(cli({"fault", "add", "ram0", "eio", "sectors=2048-2055", "op=read"}).out, "1\n");

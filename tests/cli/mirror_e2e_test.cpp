@@ -84,7 +84,8 @@ TEST_F(DaemonWithLogServer, MirrorSurvivesALogServerRestart) {
     EXPECT_NE(slurp(dir_ + ".ulogd.log").find("request CTR"), std::string::npos);
 
     kill_ulogd();
-    const pid_t status = spawn_program(setup_, {"--dir", dir_, "status", "um"}, dir_ + ".status.out");
+    const pid_t status =
+        spawn_program(setup_, {"--dir", dir_, "status", "um"}, dir_ + ".status.out");
     std::this_thread::sleep_for(300ms);
     EXPECT_EQ(wait_exit(status, 0ms), std::nullopt) << "status returned with no log server";
     start_ulogd();
@@ -96,7 +97,8 @@ TEST_F(DaemonWithLogServer, MirrorSurvivesALogServerRestart) {
     const std::string dmesg = cli({"dmesg"}).out;
     EXPECT_NE(dmesg.find("Userspace log server not found"), std::string::npos) << dmesg;
     EXPECT_NE(dmesg.find("Reconnected to userspace log server... DM_ULOG_CTR complete"),
-              std::string::npos) << dmesg;
+              std::string::npos)
+        << dmesg;
     // The new server's log was built from the saved CTR string: it starts out of sync. As in the
     // kernel, the reconnect path leaves in_sync_hint at the region count, so kmirrord asks for
     // no resync work and the status stays at 0/16 ...
@@ -117,15 +119,18 @@ TEST_F(DaemonWithLogServer, CrashAtStatusInfoThenRestartCompletesTheStatus) {
     start_ulogd({"--crash-at", "STATUS_INFO"});
     ASSERT_EQ(cli({"disk", "add", "ram0", "--size", "8M", "--devno", "1:0"}).exit_code, 0);
     ASSERT_EQ(cli({"disk", "add", "ram1", "--size", "8M", "--devno", "1:1"}).exit_code, 0);
-    auto create = cli({"create", "um", "--table",
-                       "0 16384 mirror userspace 3 LVM-e2ecrash clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0"});
+    auto create = cli(
+        {"create", "um", "--table",
+         "0 16384 mirror userspace 3 LVM-e2ecrash clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0"});
     ASSERT_EQ(create.exit_code, 0) << create.err;
 
-    const pid_t status = spawn_program(setup_, {"--dir", dir_, "status", "um"}, dir_ + ".status.out");
+    const pid_t status =
+        spawn_program(setup_, {"--dir", dir_, "status", "um"}, dir_ + ".status.out");
     ASSERT_EQ(wait_exit(ulogd_, 10s), -1) << "dmemu-ulogd did not die by a signal at STATUS_INFO";
     ulogd_ = -1;
     EXPECT_NE(slurp(dir_ + ".ulogd.log").find("--crash-at STATUS_INFO:1: killing myself"),
-              std::string::npos) << slurp(dir_ + ".ulogd.log");
+              std::string::npos)
+        << slurp(dir_ + ".ulogd.log");
     EXPECT_EQ(wait_exit(status, 300ms), std::nullopt) << "status returned with no log server";
     start_ulogd();
     EXPECT_EQ(wait_exit(status, 40s), 0) << slurp(dir_ + ".status.out");
@@ -153,9 +158,15 @@ TEST_F(DaemonE2E, DiskLogSurvivesADaemonRestart) {
     for (const char* f : {"leg0", "leg1"}) make_file(dir_ + "/" + f + ".img", leg_bytes);
     make_file(dir_ + "/log.img", log_bytes);
     auto add_disks = [&] {
-        ASSERT_EQ(cli({"disk", "add", "leg0", "--file", dir_ + "/leg0.img", "--devno", "1:0"}).exit_code, 0);
-        ASSERT_EQ(cli({"disk", "add", "leg1", "--file", dir_ + "/leg1.img", "--devno", "1:1"}).exit_code, 0);
-        ASSERT_EQ(cli({"disk", "add", "mlog", "--file", dir_ + "/log.img", "--devno", "1:2"}).exit_code, 0);
+        ASSERT_EQ(
+            cli({"disk", "add", "leg0", "--file", dir_ + "/leg0.img", "--devno", "1:0"}).exit_code,
+            0);
+        ASSERT_EQ(
+            cli({"disk", "add", "leg1", "--file", dir_ + "/leg1.img", "--devno", "1:1"}).exit_code,
+            0);
+        ASSERT_EQ(
+            cli({"disk", "add", "mlog", "--file", dir_ + "/log.img", "--devno", "1:2"}).exit_code,
+            0);
     };
     const std::string table = "0 16384 mirror disk 2 /dev/mlog 1024 2 /dev/leg0 0 /dev/leg1 0";
     add_disks();
@@ -193,24 +204,29 @@ TEST_F(DaemonE2E, FioVerifyOnAMirrorBlockFileAndLegsIdentical) {
     for (const char* f : {"leg0", "leg1"}) make_file(dir_ + "/" + f + ".img", leg_bytes);
     ASSERT_EQ(cli({"disk", "add", "leg0", "--file", dir_ + "/leg0.img"}).exit_code, 0);
     ASSERT_EQ(cli({"disk", "add", "leg1", "--file", dir_ + "/leg1.img"}).exit_code, 0);
-    auto create = cli({"create", "m", "--table", "0 32768 mirror core 1 1024 2 /dev/leg0 0 /dev/leg1 0"});
+    auto create =
+        cli({"create", "m", "--table", "0 32768 mirror core 1 1024 2 /dev/leg0 0 /dev/leg1 0"});
     ASSERT_EQ(create.exit_code, 0) << create.err;
     const std::string dev = dir_ + "/mnt/mapper/m";
-    for (int i = 0; i < 500 && !std::filesystem::exists(dev); ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 500 && !std::filesystem::exists(dev); ++i)
+        std::this_thread::sleep_for(10ms);
     ASSERT_TRUE(std::filesystem::exists(dev)) << slurp(log());
 
     // Random 4 KiB writes while resync may still run, then a full verify pass.
-    const std::string fio = "fio --name=mirror --filename=" + dev +
-                            " --rw=randwrite --bs=4k --size=16M --ioengine=psync --direct=1"
-                            " --verify=crc32c --do_verify=1 --verify_fatal=1 --numjobs=1 --verify_state_save=0"
-                            " --output=" + dir_ + "/fio.out >/dev/null 2>&1";
+    const std::string fio =
+        "fio --name=mirror --filename=" + dev +
+        " --rw=randwrite --bs=4k --size=16M --ioengine=psync --direct=1"
+        " --verify=crc32c --do_verify=1 --verify_fatal=1 --numjobs=1 --verify_state_save=0"
+        " --output=" +
+        dir_ + "/fio.out >/dev/null 2>&1";
     const int rc = std::system(fio.c_str());
     EXPECT_EQ(WEXITSTATUS(rc), 0) << slurp(dir_ + "/fio.out");
     EXPECT_EQ(slurp(dir_ + "/fio.out").find("verify: bad"), std::string::npos);
 
     auto cli_fn = [this](Args a) { return cli(a); };
     EXPECT_NE(wait_status_has(cli_fn, "m", "32/32").find(" 32/32 1 AA "), std::string::npos);
-    const std::string a = read_file(dir_ + "/leg0.img", leg_bytes), b = read_file(dir_ + "/leg1.img", leg_bytes);
+    const std::string a = read_file(dir_ + "/leg0.img", leg_bytes),
+                      b = read_file(dir_ + "/leg1.img", leg_bytes);
     ASSERT_EQ(a.size(), leg_bytes);
     EXPECT_TRUE(a == b) << "the legs differ";
     EXPECT_NE(a, std::string(leg_bytes, '\0')) << "fio wrote nothing to the legs";

@@ -8,6 +8,8 @@
 // postsuspend, resume before the old DTR, ...), not only the log's.
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -21,9 +23,6 @@
 #include "transfer/kernel_endpoint.hpp"
 #include "transfer/ulog_payloads.hpp"
 #include "transfer/ulog_server_endpoint.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 namespace dmemu::cli_test {
 namespace {
@@ -52,10 +51,9 @@ private:
         switch (h.type) {
             case tr::UlogRequestType::ctr: {
                 // "<dev_size> clustered-core <region_size> ..."
-                std::istringstream words(std::string(m.payload.size() ? reinterpret_cast<const char*>(
-                                                                            m.payload.data())
-                                                                      : "",
-                                                        m.payload.size()));
+                std::istringstream words(std::string(
+                    m.payload.size() ? reinterpret_cast<const char*>(m.payload.data()) : "",
+                    m.payload.size()));
                 std::string len, type;
                 words >> len >> type >> region_size_[h.luid];
                 dev_size_[h.luid] = std::stoull(len);
@@ -65,8 +63,8 @@ private:
                 reply = tr::encode_payload(tr::RegionSize{region_size_[h.luid]});
                 break;
             case tr::UlogRequestType::get_sync_count:
-                reply = tr::encode_payload(
-                    tr::SyncCount{(dev_size_[h.luid] + region_size_[h.luid] - 1) / region_size_[h.luid]});
+                reply = tr::encode_payload(tr::SyncCount{
+                    (dev_size_[h.luid] + region_size_[h.luid] - 1) / region_size_[h.luid]});
                 break;
             case tr::UlogRequestType::in_sync:
             case tr::UlogRequestType::is_clean:
@@ -146,7 +144,8 @@ protected:
     void dd(const std::vector<std::string>& args) {
         std::map<std::string, std::string> kv;
         for (const auto& a : args)
-            if (auto eq = a.find('='); eq != std::string::npos) kv[a.substr(0, eq)] = a.substr(eq + 1);
+            if (auto eq = a.find('='); eq != std::string::npos)
+                kv[a.substr(0, eq)] = a.substr(eq + 1);
         const bool write = kv["of"].rfind("/dev/mapper/", 0) == 0;
         const std::string dev = (write ? kv["of"] : kv["if"]).substr(12);
         ASSERT_EQ(kv["bs"], "4096");
@@ -170,9 +169,12 @@ protected:
             std::optional<int> rc;
             boost::asio::co_spawn(
                 emu_.context(),
-                [&]() -> boost::asio::awaitable<void> { rc = co_await emu::submit_and_wait(*md, bio); },
+                [&]() -> boost::asio::awaitable<void> {
+                    rc = co_await emu::submit_and_wait(*md, bio);
+                },
                 boost::asio::detached);
-            for (int i = 0; i < 1000 && !rc; ++i) emu_.clock().advance(std::chrono::milliseconds(10));
+            for (int i = 0; i < 1000 && !rc; ++i)
+                emu_.clock().advance(std::chrono::milliseconds(10));
             ASSERT_EQ(rc, 0) << "dd on " << dev;
         }
     }

@@ -3,19 +3,19 @@
 // coroutine to completion. Shared by the core and target suites.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "emu/core/device_mapper.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <gtest/gtest.h>
-
-#include <optional>
-#include <string>
-#include <vector>
 
 namespace dmemu::emu::testing {
 
@@ -34,8 +34,9 @@ protected:
     template <typename T>
     T run(boost::asio::awaitable<T> aw) {
         std::optional<T> out;
-        boost::asio::co_spawn(ctx_, [&]() -> boost::asio::awaitable<void> { out = co_await std::move(aw); },
-                              boost::asio::detached);
+        boost::asio::co_spawn(
+            ctx_, [&]() -> boost::asio::awaitable<void> { out = co_await std::move(aw); },
+            boost::asio::detached);
         clock_.run_until_idle();
         EXPECT_TRUE(out.has_value()) << "coroutine did not finish";
         return out ? std::move(*out) : T{};
@@ -43,7 +44,8 @@ protected:
 
     DmReply ioctl(DmRequest r) { return run(dm_.ioctl(std::move(r))); }
 
-    DmReply add_ram(const std::string& name, Sector sectors, std::optional<DevT> devt = std::nullopt) {
+    DmReply add_ram(const std::string& name, Sector sectors,
+                    std::optional<DevT> devt = std::nullopt) {
         DmRequest r;
         r.cmd = DmCommand::disk_add;
         r.name = name;

@@ -3,11 +3,10 @@
 // disk, every disk), fault_remove, fault_clear, their errors with the daemon's words, faults
 // acting on I/O through a table, a disk without faults behaving as before, and the requests'
 // new fields surviving the control socket's JSON.
-#include "core_fixture.hpp"
-
-#include "emu/core/dm_ioctl_json.hpp"
-
 #include <cerrno>
+
+#include "core_fixture.hpp"
+#include "emu/core/dm_ioctl_json.hpp"
 
 namespace dmemu::emu::testing {
 namespace {

@@ -24,7 +24,8 @@ protected:
         add_ram("ram1", 4096, DevT{1, 1});
     }
     // Submits a write of buf at sector 0 without running the loop; *result is set on completion.
-    static void submit_write(BlockDevice& dev, std::vector<std::byte>& buf, std::optional<int>* result) {
+    static void submit_write(BlockDevice& dev, std::vector<std::byte>& buf,
+                             std::optional<int>* result) {
         Bio bio;
         bio.op = BioOp::write;
         bio.sectors = buf.size() / kSectorSize;
@@ -56,7 +57,9 @@ TEST_F(Io, StripedPlacesChunksRoundRobin) {
     activate("str", "0 2048 striped 2 8 /dev/ram0 0 /dev/ram1 0");
     auto w = pattern(32, 2);  // four chunks: ram0 c0, ram1 c0, ram0 c1, ram1 c1
     ASSERT_EQ(io(*dm_.find_mapped("str"), BioOp::write, 0, w), 0);
-    auto chunk = [&](int i) { return std::vector<std::byte>(w.begin() + i * 4096, w.begin() + (i + 1) * 4096); };
+    auto chunk = [&](int i) {
+        return std::vector<std::byte>(w.begin() + i * 4096, w.begin() + (i + 1) * 4096);
+    };
     EXPECT_EQ(disk_bytes("ram0", 0, 8), chunk(0));
     EXPECT_EQ(disk_bytes("ram1", 0, 8), chunk(1));
     EXPECT_EQ(disk_bytes("ram0", 8, 8), chunk(2));

@@ -2,14 +2,12 @@
 // The device lifecycle and the order of target hooks across load/suspend/resume/clear/remove,
 // pinned with a spy target that records every hook (the order that decides which userspace log
 // a UUID-only server hits: dm-spec.md section 2).
-#include "core_fixture.hpp"
-
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <cerrno>
 #include <optional>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
+#include "core_fixture.hpp"
 #include "emu/util/wait_queue.hpp"
 
 namespace dmemu::emu::testing {
@@ -26,11 +24,26 @@ class SpyTarget final : public Target {
 public:
     explicit SpyTarget(std::string tag) : tag_(std::move(tag)) {}
     MapResult map(Bio&) override { return MapResult::kill(); }
-    asio::awaitable<void> presuspend() override { rec("presuspend"); co_return; }
-    asio::awaitable<void> postsuspend() override { rec("postsuspend"); co_return; }
-    asio::awaitable<int> preresume() override { rec("preresume"); co_return 0; }
-    asio::awaitable<void> resume() override { rec("resume"); co_return; }
-    asio::awaitable<void> dtr() override { rec("dtr"); co_return; }
+    asio::awaitable<void> presuspend() override {
+        rec("presuspend");
+        co_return;
+    }
+    asio::awaitable<void> postsuspend() override {
+        rec("postsuspend");
+        co_return;
+    }
+    asio::awaitable<int> preresume() override {
+        rec("preresume");
+        co_return 0;
+    }
+    asio::awaitable<void> resume() override {
+        rec("resume");
+        co_return;
+    }
+    asio::awaitable<void> dtr() override {
+        rec("dtr");
+        co_return;
+    }
     asio::awaitable<std::string> status(StatusType) override {
         rec("status-start");
         if (g_status_gate) co_await g_status_gate->wait();
@@ -92,16 +105,19 @@ TEST_F(Lifecycle, ResumeWaitsForAStatusOnTheOldTableBeforeDestroyingIt) {
     status_req.cmd = DmCommand::table_status;
     status_req.name = "m";
     std::optional<DmReply> status, resumed;
-    asio::co_spawn(ctx_, [&]() -> asio::awaitable<void> { status = co_await dm_.ioctl(status_req); },
-                   asio::detached);
+    asio::co_spawn(
+        ctx_, [&]() -> asio::awaitable<void> { status = co_await dm_.ioctl(status_req); },
+        asio::detached);
     DmRequest resume_req;
     resume_req.cmd = DmCommand::dev_suspend;
     resume_req.name = "m";
-    asio::co_spawn(ctx_, [&]() -> asio::awaitable<void> { resumed = co_await dm_.ioctl(resume_req); },
-                   asio::detached);
+    asio::co_spawn(
+        ctx_, [&]() -> asio::awaitable<void> { resumed = co_await dm_.ioctl(resume_req); },
+        asio::detached);
     clock_.run_until_idle();
     EXPECT_FALSE(status.has_value());
-    EXPECT_FALSE(resumed.has_value()) << "the resume finished while a status still used the old table";
+    EXPECT_FALSE(resumed.has_value())
+        << "the resume finished while a status still used the old table";
     EXPECT_EQ(take(), (V{"status-start(A)", "preresume(B)", "resume(B)"}));
     g_status_gate = nullptr;
     gate.wake_all();
@@ -118,7 +134,8 @@ TEST_F(Lifecycle, ResumeWithoutSuspendSuspendsTheOldTableFirst) {
     load("m", "0 100 spy B");
     take();
     resume("m");
-    EXPECT_EQ(take(), (V{"presuspend(A)", "postsuspend(A)", "preresume(B)", "resume(B)", "dtr(A)"}));
+    EXPECT_EQ(take(),
+              (V{"presuspend(A)", "postsuspend(A)", "preresume(B)", "resume(B)", "dtr(A)"}));
 }
 
 TEST_F(Lifecycle, LoadOverInactiveBuildsNewBeforeDestroyingOld) {
@@ -295,8 +312,9 @@ TEST_F(Lifecycle, MessageToTargetWithoutMessagesIsInvalid) {
     EXPECT_EQ(ioctl(r).error, -EINVAL);
     r.sector = 100;
     EXPECT_EQ(ioctl(r).error, -EINVAL);
-    EXPECT_EQ(kernel_lines_since(seq), (V{"device-mapper: ioctl: Target type does not support messages",
-                                          "device-mapper: ioctl: Target message sector outside device."}));
+    EXPECT_EQ(kernel_lines_since(seq),
+              (V{"device-mapper: ioctl: Target type does not support messages",
+                 "device-mapper: ioctl: Target message sector outside device."}));
 }
 
 TEST_F(Lifecycle, DiskInUseCannotBeRemoved) {

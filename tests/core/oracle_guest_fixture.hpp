@@ -4,13 +4,13 @@
 // Helpers reach the RAM disks directly. Shared by the mirror and target suites.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "emu/faults/faulty_disk.hpp"
 #include "emu/io/memory_disk.hpp"
 #include "tests/core/core_fixture.hpp"
 #include "tests/io/pending_bio.hpp"
-
-#include <string>
-#include <vector>
 
 namespace dmemu::emu::testing {
 
@@ -42,7 +42,9 @@ protected:
         ram(i).read_now(sector, out.data(), out.size());
         return out;
     }
-    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) { return test_pattern(sectors, seed); }
+    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) {
+        return test_pattern(sectors, seed);
+    }
     void fill_ram(int i, Sector sector, Sector sectors, unsigned char seed) {
         auto buf = pattern(sectors, seed);
         ram(i).write_now(sector, buf.data(), buf.size());

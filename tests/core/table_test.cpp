@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Table parsing and validation with the kernel's words, and the table text round trip.
-#include "core_fixture.hpp"
-
 #include <cerrno>
+
+#include "core_fixture.hpp"
 
 namespace dmemu::emu::testing {
 namespace {
@@ -26,21 +26,25 @@ protected:
 };
 
 TEST_F(TableRules, ZeroLengthTarget) {
-    EXPECT_EQ(try_load("0 0 zero"), (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: zero-length target",
-                                                                 "device-mapper: ioctl: error adding target to table"}}));
+    EXPECT_EQ(try_load("0 0 zero"),
+              (std::pair<int, V>{-EINVAL,
+                                 {"device-mapper: table: 254:0: zero-length target",
+                                  "device-mapper: ioctl: error adding target to table"}}));
 }
 
 TEST_F(TableRules, UnknownTargetType) {
     EXPECT_EQ(try_load("0 100 nosuch"),
-              (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: nosuch: unknown target type",
-                                           "device-mapper: ioctl: error adding target to table"}}));
+              (std::pair<int, V>{-EINVAL,
+                                 {"device-mapper: table: 254:0: nosuch: unknown target type",
+                                  "device-mapper: ioctl: error adding target to table"}}));
 }
 
 TEST_F(TableRules, GapOverlapAndNonZeroStartAreAllGaps) {
     for (const char* t : {"0 100 zero\n200 100 zero", "0 100 zero\n50 100 zero", "10 100 zero"}) {
         auto [err, lines] = try_load(t);
         EXPECT_EQ(err, -EINVAL) << t;
-        EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: zero: Gap in table (-EINVAL)", kAdd})) << t;
+        EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: zero: Gap in table (-EINVAL)", kAdd}))
+            << t;
     }
 }
 
@@ -49,9 +53,10 @@ TEST_F(TableRules, GapOverlapAndNonZeroStartAreAllGaps) {
 TEST_F(TableRules, TooLargeDevice) {
     const V too_large{"device-mapper: table: 254:0: too large device", kAdd};
     const std::string max = "18446744073709551615";
-    for (const std::string& t : std::vector<std::string>{"0 " + max + " zero", "0 9223372036854775807 zero", "0 18014398509481984 zero",
-          "0 1 zero\n1 " + max + " zero", "0 100 zero\n100 " + max + " zero",
-          max + " 1 zero", "0 " + max + " linear /dev/ram0 0", "0 " + max + " nosuch"}) {
+    for (const std::string& t : std::vector<std::string>{
+             "0 " + max + " zero", "0 9223372036854775807 zero", "0 18014398509481984 zero",
+             "0 1 zero\n1 " + max + " zero", "0 100 zero\n100 " + max + " zero", max + " 1 zero",
+             "0 " + max + " linear /dev/ram0 0", "0 " + max + " nosuch"}) {
         auto [err, lines] = try_load(t);
         EXPECT_EQ(err, -EINVAL) << t;
         EXPECT_EQ(lines, too_large) << t;
@@ -65,19 +70,18 @@ TEST_F(TableRules, TooLargeDevice) {
 // device_area_is_invalid with a start past the device: the kernel's own sscanf wraps a number
 // that does not fit (t38 [38]: 99999999999999999999 is 7766279631452241919).
 TEST_F(TableRules, LinearOffsetPastTheDevice) {
-    EXPECT_EQ(try_load("0 100 linear /dev/ram0 18446744073709551615").second,
-              (V{"device-mapper: table: 254:0: ram0 too small for target: start=18446744073709551615, "
-                 "len=100, dev_size=131072",
-                 "device-mapper: core: Cannot calculate initial queue limits",
-                 "device-mapper: ioctl: unable to set up device queue for new table."}));
+    EXPECT_EQ(
+        try_load("0 100 linear /dev/ram0 18446744073709551615").second,
+        (V{"device-mapper: table: 254:0: ram0 too small for target: start=18446744073709551615, "
+           "len=100, dev_size=131072",
+           "device-mapper: core: Cannot calculate initial queue limits",
+           "device-mapper: ioctl: unable to set up device queue for new table."}));
     EXPECT_EQ(try_load("0 100 linear /dev/ram0 99999999999999999999").second.front(),
               "device-mapper: table: 254:0: ram0 too small for target: start=7766279631452241919, "
               "len=100, dev_size=131072");
 }
 
-TEST_F(TableRules, EmptyTableIsRefused) {
-    EXPECT_EQ(try_load("").first, -EINVAL);
-}
+TEST_F(TableRules, EmptyTableIsRefused) { EXPECT_EQ(try_load("").first, -EINVAL); }
 
 TEST_F(TableRules, FailedLoadLeavesDeviceUnchanged) {
     ASSERT_EQ(load("t", "0 100 zero").error, 0);
@@ -89,7 +93,9 @@ TEST_F(TableRules, FailedLoadLeavesDeviceUnchanged) {
 
 TEST_F(TableRules, ZeroTakesNoArguments) {
     EXPECT_EQ(try_load("0 100 zero foo"),
-              (std::pair<int, V>{-EINVAL, {"device-mapper: table: 254:0: zero: No arguments required (-EINVAL)", kAdd}}));
+              (std::pair<int, V>{
+                  -EINVAL,
+                  {"device-mapper: table: 254:0: zero: No arguments required (-EINVAL)", kAdd}}));
 }
 
 TEST_F(TableRules, ErrorIgnoresArguments) { EXPECT_EQ(try_load("0 100 error foo").first, 0); }
@@ -113,7 +119,8 @@ TEST_F(TableRules, LinearConstructorErrors) {
 TEST_F(TableRules, DeviceTooSmallOnFirstLoad) {
     auto [err, lines] = try_load("0 200000 linear /dev/ram0 0");
     EXPECT_EQ(err, -EINVAL);
-    EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: ram0 too small for target: start=0, len=200000, dev_size=131072",
+    EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: ram0 too small for target: start=0, "
+                        "len=200000, dev_size=131072",
                         "device-mapper: core: Cannot calculate initial queue limits",
                         "device-mapper: ioctl: unable to set up device queue for new table."}));
 }
@@ -124,8 +131,8 @@ TEST_F(TableRules, DeviceTooSmallOnLaterLoadFailsAtResumeAndStaysSuspended) {
     ASSERT_EQ(load("t", "0 200000 linear /dev/ram0 0").error, 0);
     const auto seq = klog_.last_seq();
     EXPECT_EQ(resume("t").error, -EINVAL);
-    EXPECT_EQ(kernel_lines_since(seq),
-              V{"device-mapper: table: 254:0: ram0 too small for target: start=0, len=200000, dev_size=131072"});
+    EXPECT_EQ(kernel_lines_since(seq), V{"device-mapper: table: 254:0: ram0 too small for target: "
+                                         "start=0, len=200000, dev_size=131072"});
     const auto i = info("t").info;
     EXPECT_TRUE(i.suspended);
     EXPECT_TRUE(i.live_table);
@@ -137,7 +144,8 @@ TEST_F(TableRules, NonPowerOfTwoChunkWarnsAlignmentOnLoadAndResume) {
     ASSERT_EQ(load("t", "0 96 striped 2 3 /dev/ram0 0 /dev/ram1 0").error, 0);
     ASSERT_EQ(resume("t").error, 0);
     const std::string warn =
-        "device-mapper: table: 254:0: adding target device (start sect 0 len 96) caused an alignment inconsistency";
+        "device-mapper: table: 254:0: adding target device (start sect 0 len 96) caused an "
+        "alignment inconsistency";
     EXPECT_EQ(kernel_lines_since(seq), (V{warn, warn}));
 }
 
@@ -146,7 +154,8 @@ TEST_F(TableRules, StripedConstructorErrors) {
         {"0 100 striped", "Not enough arguments"},
         {"0 100 striped 0 128 /dev/ram0 0", "Invalid stripe count"},
         {"0 100 striped 2 0 /dev/ram0 0 /dev/ram1 0", "Invalid chunk_size"},
-        {"0 101 striped 2 8 /dev/ram0 0 /dev/ram1 0", "Target length not divisible by number of stripes"},
+        {"0 101 striped 2 8 /dev/ram0 0 /dev/ram1 0",
+         "Target length not divisible by number of stripes"},
         {"0 100 striped 2 8 /dev/ram0 0 /dev/ram1 0", "Target length not divisible by chunk size"},
         {"0 128 striped 2 8 /dev/ram0 0", "Not enough destinations specified"},
         {"0 128 striped 2 8 /dev/ram0 x /dev/ram1 0", "Couldn't parse stripe destination"},
@@ -155,23 +164,30 @@ TEST_F(TableRules, StripedConstructorErrors) {
     for (const auto& [table, why] : cases) {
         auto [err, lines] = try_load(table);
         EXPECT_EQ(err, -EINVAL) << table;
-        EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: striped: " + why + " (-EINVAL)", kAdd})) << table;
+        EXPECT_EQ(lines, (V{"device-mapper: table: 254:0: striped: " + why + " (-EINVAL)", kAdd}))
+            << table;
     }
 }
 
 TEST_F(TableRules, TableStatusRoundTrips) {
-    const std::string text = "0 32768 linear 1:0 0\n32768 32768 linear 1:1 4096\n65536 128 striped 2 32 1:0 0 1:1 64";
+    const std::string text =
+        "0 32768 linear 1:0 0\n32768 32768 linear 1:1 4096\n65536 128 striped 2 32 1:0 0 1:1 64";
     ASSERT_EQ(load("t", text).error, 0);
     const auto st = status("t", true, true);
     std::string again;
-    for (const auto& l : st.targets) again += std::to_string(l.start) + " " + std::to_string(l.length) + " " + l.type + " " + l.params + "\n";
+    for (const auto& l : st.targets)
+        again += std::to_string(l.start) + " " + std::to_string(l.length) + " " + l.type + " " +
+                 l.params + "\n";
     again.pop_back();
     EXPECT_EQ(again, text);
     ASSERT_EQ(load("t", again).error, 0);
 }
 
 TEST_F(TableRules, DepsAreNewestFirstAndDeduplicated) {
-    ASSERT_EQ(load("t", "0 100 linear /dev/ram0 0\n100 100 linear /dev/ram1 0\n200 100 linear 1:0 500").error, 0);
+    ASSERT_EQ(
+        load("t", "0 100 linear /dev/ram0 0\n100 100 linear /dev/ram1 0\n200 100 linear 1:0 500")
+            .error,
+        0);
     DmRequest r;
     r.cmd = DmCommand::table_deps;
     r.name = "t";

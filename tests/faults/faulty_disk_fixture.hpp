@@ -47,7 +47,9 @@ protected:
         return id.value_or(0);
     }
 
-    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) { return test_pattern(sectors, seed); }
+    static std::vector<std::byte> pattern(Sector sectors, unsigned char seed) {
+        return test_pattern(sectors, seed);
+    }
     std::vector<std::byte> on_media(Sector sector, Sector sectors) const {
         std::vector<std::byte> out(sectors * kSectorSize);
         media_->read_now(sector, out.data(), out.size());

@@ -16,7 +16,8 @@ namespace dmemu::emu::testing {
 // seed + 7 * offset, byte by byte.
 inline std::vector<std::byte> test_pattern(Sector sectors, unsigned char seed) {
     std::vector<std::byte> buf(sectors * kSectorSize);
-    for (std::size_t k = 0; k < buf.size(); ++k) buf[k] = std::byte(static_cast<unsigned char>(seed + k * 7));
+    for (std::size_t k = 0; k < buf.size(); ++k)
+        buf[k] = std::byte(static_cast<unsigned char>(seed + k * 7));
     return buf;
 }
 
@@ -28,10 +29,12 @@ struct PendingBio {
 };
 
 // Writes carry test_pattern(sectors, seed); reads fill buf; a flush has no data.
-inline std::shared_ptr<PendingBio> submit_pending(BlockDevice& dev, Clock& clock, BioOp op, Sector sector,
-                                                  Sector sectors, unsigned char seed = 0, bool fua = false) {
+inline std::shared_ptr<PendingBio> submit_pending(BlockDevice& dev, Clock& clock, BioOp op,
+                                                  Sector sector, Sector sectors,
+                                                  unsigned char seed = 0, bool fua = false) {
     auto p = std::make_shared<PendingBio>();
-    p->buf = op == BioOp::write ? test_pattern(sectors, seed) : std::vector<std::byte>(sectors * kSectorSize);
+    p->buf = op == BioOp::write ? test_pattern(sectors, seed)
+                                : std::vector<std::byte>(sectors * kSectorSize);
     Bio bio;
     bio.op = op;
     bio.sector = sector;

@@ -3,13 +3,14 @@
 // them (libdm/ioctl/libdm-iface.c: _flatten), decoded, run, and encoded back; assertions on the
 // bytes the caller gets, as dm-ioctl.c writes them.
 #include "emu/ioctl/dm_ioctl_codec.hpp"
-#include "tests/core/core_fixture.hpp"
 
 #include <linux/dm-ioctl.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 
 #include <cstring>
+
+#include "tests/core/core_fixture.hpp"
 
 namespace dmemu::emu::testing {
 namespace {
@@ -67,7 +68,9 @@ struct Buffer {
     }
 };
 
-const dm_ioctl& out_head(const IoctlAnswer& a) { return *reinterpret_cast<const dm_ioctl*>(a.out.data()); }
+const dm_ioctl& out_head(const IoctlAnswer& a) {
+    return *reinterpret_cast<const dm_ioctl*>(a.out.data());
+}
 
 class DmIoctlCodec : public CoreFixture {
 protected:
@@ -95,7 +98,9 @@ protected:
     // create + load + resume through the binary path.
     void make_linear(const std::string& name, const std::string& uuid = {}) {
         ASSERT_EQ(call(DM_DEV_CREATE_CMD, Buffer().name(name).uuid(uuid)).result, 0);
-        ASSERT_EQ(call(DM_TABLE_LOAD_CMD, Buffer().name(name).target(0, 2048, "linear", "1:0 0")).result, 0);
+        ASSERT_EQ(
+            call(DM_TABLE_LOAD_CMD, Buffer().name(name).target(0, 2048, "linear", "1:0 0")).result,
+            0);
         ASSERT_EQ(call(DM_DEV_SUSPEND_CMD, Buffer().name(name)).result, 0);
     }
 };
@@ -116,7 +121,9 @@ TEST_F(DmIoctlCodec, NewerInterfaceIsRefusedButLearnsTheVersion) {
     EXPECT_EQ(a.result, -EINVAL);
     ASSERT_EQ(a.out.size(), 12u);
     EXPECT_EQ(out_head(a).version[1], 47u);
-    EXPECT_EQ(last_kernel_line(), "device-mapper: ioctl: ioctl interface mismatch: kernel(4.47.0), user(4.48.0), cmd(7)");
+    EXPECT_EQ(
+        last_kernel_line(),
+        "device-mapper: ioctl: ioctl interface mismatch: kernel(4.47.0), user(4.48.0), cmd(7)");
 }
 
 TEST_F(DmIoctlCodec, AnotherIoctlTypeIsEnottyWithNothingCopied) {
@@ -135,7 +142,8 @@ TEST_F(DmIoctlCodec, DataSizeBelowTheHeaderIsEinval) {
     Buffer b;
     b.head().data_size = 100;
     EXPECT_EQ(call(DM_DEV_STATUS_CMD, b).result, -EINVAL);
-    EXPECT_EQ(last_kernel_line(), "device-mapper: ioctl: Invalid data size in the ioctl structure: 100");
+    EXPECT_EQ(last_kernel_line(),
+              "device-mapper: ioctl: Invalid data size in the ioctl structure: 100");
 }
 
 TEST_F(DmIoctlCodec, BufferShorterThanItsDataSizeIsEfault) {
@@ -163,7 +171,8 @@ TEST_F(DmIoctlCodec, UuidWithADevnoFindsNothing) {
     Buffer b;
     b.uuid("U-a").head().dev = makedev(254, 0);
     EXPECT_EQ(call(DM_DEV_STATUS_CMD, b).result, -ENXIO);
-    EXPECT_EQ(last_kernel_line(), "device-mapper: ioctl: Invalid ioctl structure: uuid U-a, name , dev fe00");
+    EXPECT_EQ(last_kernel_line(),
+              "device-mapper: ioctl: Invalid ioctl structure: uuid U-a, name , dev fe00");
 }
 
 TEST_F(DmIoctlCodec, StatusByUuidOrDevnoWritesNameAndUuidBack) {
@@ -200,7 +209,9 @@ TEST_F(DmIoctlCodec, PersistentMinorIsHonouredOnceThenBusy) {
 
 TEST_F(DmIoctlCodec, LoadSetsInactivePresentAndQueryInactiveCountsItsTargets) {
     make_linear("a");
-    IoctlAnswer load = call(DM_TABLE_LOAD_CMD, Buffer().name("a").flags(DM_READONLY_FLAG)
+    IoctlAnswer load = call(DM_TABLE_LOAD_CMD, Buffer()
+                                                   .name("a")
+                                                   .flags(DM_READONLY_FLAG)
                                                    .target(0, 1024, "linear", "1:1 0")
                                                    .target(1024, 1024, "zero", ""));
     ASSERT_EQ(load.result, 0);
@@ -213,8 +224,12 @@ TEST_F(DmIoctlCodec, LoadSetsInactivePresentAndQueryInactiveCountsItsTargets) {
 
 TEST_F(DmIoctlCodec, TableStatusChainsSpecsWithNextFromTheResultStart) {
     ASSERT_EQ(call(DM_DEV_CREATE_CMD, Buffer().name("s")).result, 0);
-    ASSERT_EQ(call(DM_TABLE_LOAD_CMD, Buffer().name("s").target(0, 1024, "linear", "/dev/ram0 0")
-                                          .target(1024, 1024, "linear", "1:1 2048")).result, 0);
+    ASSERT_EQ(call(DM_TABLE_LOAD_CMD, Buffer()
+                                          .name("s")
+                                          .target(0, 1024, "linear", "/dev/ram0 0")
+                                          .target(1024, 1024, "linear", "1:1 2048"))
+                  .result,
+              0);
     ASSERT_EQ(call(DM_DEV_SUSPEND_CMD, Buffer().name("s")).result, 0);
     IoctlAnswer a = call(DM_TABLE_STATUS_CMD, Buffer().name("s").flags(DM_STATUS_TABLE_FLAG));
     ASSERT_EQ(a.result, 0);
@@ -338,12 +353,15 @@ TEST_F(DmIoctlCodec, RenameTakesTheNewNameFromDataStart) {
     ASSERT_EQ(a.result, 0);
     EXPECT_STREQ(out_head(a).name, "a");  // dm_hash_rename writes nothing back
     EXPECT_NE(dm_.find_mapped("b"), nullptr);
-    ASSERT_EQ(call(DM_DEV_RENAME_CMD, Buffer().name("b").flags(DM_UUID_FLAG).data_string("U-new")).result, 0);
+    ASSERT_EQ(
+        call(DM_DEV_RENAME_CMD, Buffer().name("b").flags(DM_UUID_FLAG).data_string("U-new")).result,
+        0);
     EXPECT_EQ(dm_.find_mapped("b")->uuid(), "U-new");
     Buffer bad;
     bad.name("b").head().data_start = 200;
     EXPECT_EQ(call(DM_DEV_RENAME_CMD, bad).result, -EINVAL);
-    EXPECT_EQ(last_kernel_line(), "device-mapper: ioctl: Invalid new mapped device name or uuid string supplied.");
+    EXPECT_EQ(last_kernel_line(),
+              "device-mapper: ioctl: Invalid new mapped device name or uuid string supplied.");
 }
 
 TEST_F(DmIoctlCodec, MessageToADeviceWithoutATableReturnsTwoAndCopiesNothing) {
@@ -365,8 +383,10 @@ TEST_F(DmIoctlCodec, MessageWithoutANulIsEinvalAfterTheLookup) {
 
 TEST_F(DmIoctlCodec, UnsupportedCoreMessage) {
     make_linear("a");
-    EXPECT_EQ(call(DM_TARGET_MSG_CMD, Buffer().name("a").data_string("@stats_list", 8)).result, -EINVAL);
-    EXPECT_EQ(last_kernel_line(), "device-mapper: ioctl: Unsupported message sent to DM core: @stats_list");
+    EXPECT_EQ(call(DM_TARGET_MSG_CMD, Buffer().name("a").data_string("@stats_list", 8)).result,
+              -EINVAL);
+    EXPECT_EQ(last_kernel_line(),
+              "device-mapper: ioctl: Unsupported message sent to DM core: @stats_list");
 }
 
 TEST_F(DmIoctlCodec, GeometryIsParsedAndRangeChecked) {
@@ -375,9 +395,11 @@ TEST_F(DmIoctlCodec, GeometryIsParsedAndRangeChecked) {
     EXPECT_EQ(ok.result, 0);
     EXPECT_EQ(ok.out.size(), 12u);  // data_size 0: only the version goes back
     EXPECT_EQ(dm_.find_mapped("a")->geometry().heads, 4u);
-    EXPECT_EQ(call(DM_DEV_SET_GEOMETRY_CMD, Buffer().name("a").data_string("16 4 x 0")).result, -EINVAL);
+    EXPECT_EQ(call(DM_DEV_SET_GEOMETRY_CMD, Buffer().name("a").data_string("16 4 x 0")).result,
+              -EINVAL);
     EXPECT_EQ(last_kernel_line(), "device-mapper: ioctl: Unable to interpret geometry settings.");
-    EXPECT_EQ(call(DM_DEV_SET_GEOMETRY_CMD, Buffer().name("a").data_string("16 256 32 0")).result, -EINVAL);
+    EXPECT_EQ(call(DM_DEV_SET_GEOMETRY_CMD, Buffer().name("a").data_string("16 256 32 0")).result,
+              -EINVAL);
     EXPECT_EQ(last_kernel_line(), "device-mapper: ioctl: Geometry exceeds range limits.");
 }
 
@@ -386,12 +408,14 @@ TEST_F(DmIoctlCodec, WaitReturnsOnceTheEventNumberMoves) {
     const std::uint32_t seen = dm_.find_mapped("a")->event_nr();
     Buffer b;
     b.name("a").head().event_nr = seen;
-    const std::uint32_t command = _IOC(_IOC_READ | _IOC_WRITE, DM_IOCTL, DM_DEV_WAIT_CMD, sizeof(dm_ioctl));
+    const std::uint32_t command =
+        _IOC(_IOC_READ | _IOC_WRITE, DM_IOCTL, DM_DEV_WAIT_CMD, sizeof(dm_ioctl));
     DecodedIoctl d = decode_dm_ioctl(command, b.bytes);
     ASSERT_EQ(d.error, 0);
     std::optional<DmReply> waited;
-    boost::asio::co_spawn(ctx_, [&]() -> boost::asio::awaitable<void> { waited = co_await dm_.ioctl(d.request); },
-                          boost::asio::detached);
+    boost::asio::co_spawn(
+        ctx_, [&]() -> boost::asio::awaitable<void> { waited = co_await dm_.ioctl(d.request); },
+        boost::asio::detached);
     clock_.run_until_idle();
     EXPECT_FALSE(waited.has_value());  // no event yet: still waiting
     dm_.find_mapped("a")->raise_event();

@@ -10,7 +10,8 @@ using DiskLogTest = MirrorFixture;
 
 std::uint64_t le(const std::vector<std::byte>& b, std::size_t off, int n) {
     std::uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v |= std::uint64_t(std::to_integer<unsigned>(b[off + i])) << (8 * i);
+    for (int i = 0; i < n; ++i)
+        v |= std::uint64_t(std::to_integer<unsigned>(b[off + i])) << (8 * i);
     return v;
 }
 
@@ -31,7 +32,8 @@ TEST_F(DiskLogTest, BitmapSurvivesRemoveAndRecreate) {
     ASSERT_EQ(remove("md").error, 0);
     fill_ram(0, 0, 1024, 42);  // would be copied if the log asked for a resync
     ASSERT_EQ(create("md").error, 0);
-    ASSERT_EQ(load("md", "0 65536 mirror disk 2 /dev/ram2 1024 2 /dev/ram0 0 /dev/ram1 0").error, 0);
+    ASSERT_EQ(load("md", "0 65536 mirror disk 2 /dev/ram2 1024 2 /dev/ram0 0 /dev/ram1 0").error,
+              0);
     EXPECT_EQ(status("md", false, true).targets.at(0).params, "2 1:0 1:1 0/64 1 AA 3 disk 1:2 A");
     ASSERT_EQ(resume("md").error, 0);
     EXPECT_EQ(status_line("md"), "0 65536 mirror 2 1:0 1:1 64/64 1 AA 3 disk 1:2 A");
@@ -62,12 +64,15 @@ TEST_F(DiskLogTest, GrowthLeavesNewRegionsOutOfSync) {
 TEST_F(DiskLogTest, LogDeviceFailure) {
     activate("errdev", "0 131072 error");
     const auto created = lines_of([&] {
-        activate("mdfail", "0 65536 mirror disk 2 /dev/mapper/errdev 1024 2 /dev/ram0 0 /dev/ram1 0 1 handle_errors");
+        activate("mdfail",
+                 "0 65536 mirror disk 2 /dev/mapper/errdev 1024 2 /dev/ram0 0 /dev/ram1 0 1 "
+                 "handle_errors");
     });
-    EXPECT_EQ(created, (std::vector<std::string>{
-                           "device-mapper: dirty region log: 254:0: Failed to read header on dirty region log device",
-                           "device-mapper: dirty region log: 254:0: Failed to write header on dirty region log device",
-                           "device-mapper: raid1: log resume failed"}));
+    EXPECT_EQ(created, (std::vector<std::string>{"device-mapper: dirty region log: 254:0: Failed "
+                                                 "to read header on dirty region log device",
+                                                 "device-mapper: dirty region log: 254:0: Failed "
+                                                 "to write header on dirty region log device",
+                                                 "device-mapper: raid1: log resume failed"}));
     EXPECT_EQ(status_line("mdfail"), "0 65536 mirror 2 1:0 1:1 64/64 1 AA 3 disk 254:0 D");
     const auto removed = lines_of([&] { ASSERT_EQ(remove("mdfail").error, 0); });
     EXPECT_EQ(removed, std::vector<std::string>{"device-mapper: raid1: log postsuspend failed"});
@@ -79,9 +84,10 @@ TEST_F(DiskLogTest, LogDeviceTooSmall) {
     ASSERT_EQ(create("m").error, 0);
     EXPECT_EQ(load("m", "0 65536 mirror disk 2 1:9 1024 2 /dev/ram0 0 /dev/ram1 0").error, -EINVAL);
     EXPECT_EQ(kernel_lines_since(seq),
-              (std::vector<std::string>{"device-mapper: dirty region log: log device 1:9 too small: need 1536 bytes",
-                                        "device-mapper: table: 254:0: mirror: Error creating mirror dirty log (-EINVAL)",
-                                        "device-mapper: ioctl: error adding target to table"}));
+              (std::vector<std::string>{
+                  "device-mapper: dirty region log: log device 1:9 too small: need 1536 bytes",
+                  "device-mapper: table: 254:0: mirror: Error creating mirror dirty log (-EINVAL)",
+                  "device-mapper: ioctl: error adding target to table"}));
 }
 
 }  // namespace

@@ -21,19 +21,22 @@ protected:
     void expect_log_error(const std::string& params, const std::string& log_line) {
         auto [err, lines] = create_mirror(params);
         EXPECT_EQ(err, -EINVAL) << params;
-        EXPECT_EQ(lines, (std::vector<std::string>{
-                             "device-mapper: dirty region log: " + log_line,
-                             "device-mapper: table: 254:0: mirror: Error creating mirror dirty log (-EINVAL)",
-                             "device-mapper: ioctl: error adding target to table"}))
+        EXPECT_EQ(
+            lines,
+            (std::vector<std::string>{
+                "device-mapper: dirty region log: " + log_line,
+                "device-mapper: table: 254:0: mirror: Error creating mirror dirty log (-EINVAL)",
+                "device-mapper: ioctl: error adding target to table"}))
             << params;
     }
-    void expect_mirror_error(const std::string& params, const std::string& why, const char* errno_name = "-EINVAL",
-                             int err_expected = -EINVAL) {
+    void expect_mirror_error(const std::string& params, const std::string& why,
+                             const char* errno_name = "-EINVAL", int err_expected = -EINVAL) {
         auto [err, lines] = create_mirror(params);
         EXPECT_EQ(err, err_expected) << params;
-        EXPECT_EQ(lines, (std::vector<std::string>{
-                             "device-mapper: table: 254:0: mirror: " + why + " (" + errno_name + ")",
-                             "device-mapper: ioctl: error adding target to table"}))
+        EXPECT_EQ(lines,
+                  (std::vector<std::string>{
+                      "device-mapper: table: 254:0: mirror: " + why + " (" + errno_name + ")",
+                      "device-mapper: ioctl: error adding target to table"}))
             << params;
     }
     void expect_accepted(const std::string& params, const std::string& table) {
@@ -57,9 +60,10 @@ TEST_F(MirrorCtrTest, AcceptsOracleTables) {
     expect_accepted("disk 2 /dev/ram2 1024 2 /dev/ram0 0 /dev/ram1 0 2 handle_errors keep_log",
                     "disk 2 1:2 1024 2 1:0 0 1:1 0 2 handle_errors keep_log");
     expect_accepted("core 1 8 2 /dev/ram0 0 /dev/ram1 0", "core 1 8 2 1:0 0 1:1 0");
-    expect_accepted("core 1 1024 9 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 "
-                    "/dev/ram0 0 /dev/ram1 0 /dev/ram3 0",
-                    "core 1 1024 9 1:0 0 1:1 0 1:3 0 1:0 0 1:1 0 1:3 0 1:0 0 1:1 0 1:3 0");
+    expect_accepted(
+        "core 1 1024 9 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 "
+        "/dev/ram0 0 /dev/ram1 0 /dev/ram3 0",
+        "core 1 1024 9 1:0 0 1:1 0 1:3 0 1:0 0 1:1 0 1:3 0 1:0 0 1:1 0 1:3 0");
     expect_accepted("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 0", "core 1 1024 2 1:0 0 1:1 0");
     expect_accepted("core 1 4 2 /dev/ram0 0 /dev/ram1 0", "core 1 4 2 1:0 0 1:1 0");
     expect_accepted("core 1 65536 2 /dev/ram0 0 /dev/ram1 0", "core 1 65536 2 1:0 0 1:1 0");
@@ -70,7 +74,8 @@ TEST_F(MirrorCtrTest, AcceptsOracleTables) {
 TEST_F(MirrorCtrTest, CoreLogWrongArgumentCount) {
     expect_log_error("core 3 1024 nosync block_on_error 2 /dev/ram0 0 /dev/ram1 0",
                      "wrong number of arguments to dirty region log");
-    expect_log_error("core 0 2 /dev/ram0 0 /dev/ram1 0", "wrong number of arguments to dirty region log");
+    expect_log_error("core 0 2 /dev/ram0 0 /dev/ram1 0",
+                     "wrong number of arguments to dirty region log");
     expect_log_error("core 3 1024 nosync x 2 /dev/ram0 0 /dev/ram1 0",
                      "wrong number of arguments to dirty region log");
     expect_log_error("core 5 1024 sync nosync block_on_error x 2 /dev/ram0 0 /dev/ram1 0",
@@ -99,18 +104,21 @@ TEST_F(MirrorCtrTest, DiskLogWrongArgumentCount) {
 }
 
 TEST_F(MirrorCtrTest, DiskLogMissingDeviceLogsOnlyTheMirrorLine) {
-    expect_mirror_error("disk 2 /dev/nosuch 1024 2 /dev/ram0 0 /dev/ram1 0", "Error creating mirror dirty log");
+    expect_mirror_error("disk 2 /dev/nosuch 1024 2 /dev/ram0 0 /dev/ram1 0",
+                        "Error creating mirror dirty log");
 }
 
 TEST_F(MirrorCtrTest, UnknownLogType) {
-    expect_log_error("foo 1 1024 2 /dev/ram0 0 /dev/ram1 0", "Module for logging type \"foo\" not found.");
+    expect_log_error("foo 1 1024 2 /dev/ram0 0 /dev/ram1 0",
+                     "Module for logging type \"foo\" not found.");
 }
 
 TEST_F(MirrorCtrTest, InvalidNumberOfMirrors) {
     expect_mirror_error("core 1 1024 1 /dev/ram0 0", "Invalid number of mirrors");
-    expect_mirror_error("core 1 1024 10 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 /dev/ram0 0 /dev/ram1 0 "
-                        "/dev/ram3 0 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 /dev/ram0 0",
-                        "Invalid number of mirrors");
+    expect_mirror_error(
+        "core 1 1024 10 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 /dev/ram0 0 /dev/ram1 0 "
+        "/dev/ram3 0 /dev/ram0 0 /dev/ram1 0 /dev/ram3 0 /dev/ram0 0",
+        "Invalid number of mirrors");
     expect_mirror_error("core 1 1024 0", "Invalid number of mirrors");
     expect_mirror_error("core 1 1024 x /dev/ram0 0 /dev/ram1 0", "Invalid number of mirrors");
 }
@@ -120,20 +128,24 @@ TEST_F(MirrorCtrTest, LegErrors) {
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1", "Too few mirror arguments");
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 abc", "Invalid offset");
     expect_mirror_error("core 1 1024 2 /dev/ram0 -1 /dev/ram1 0", "Invalid offset");  // no sign
-    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/nosuch 0", "Device lookup failure", "-ENODEV", -ENODEV);
+    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/nosuch 0", "Device lookup failure",
+                        "-ENODEV", -ENODEV);
 }
 
 TEST_F(MirrorCtrTest, FeatureErrors) {
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 x", "Invalid number of features");
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 2 handle_errors",
                         "Not enough arguments to support feature count");
-    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 1 bogus", "Unrecognised feature requested");
+    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 1 bogus",
+                        "Unrecognised feature requested");
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 1 keep_log",
                         "keep_log feature requires the handle_errors feature");
-    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 1 handle_errors extra", "Too many mirror arguments");
+    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 1 handle_errors extra",
+                        "Too many mirror arguments");
     expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 3 handle_errors keep_log x",
                         "Unrecognised feature requested");
-    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 1 HANDLE_ERRORS", "Unrecognised feature requested");
+    expect_mirror_error("core 1 1024 2 /dev/ram0 0 /dev/ram1 0 1 HANDLE_ERRORS",
+                        "Unrecognised feature requested");
 }
 
 TEST_F(MirrorCtrTest, InsufficientLogArguments) {
@@ -146,8 +158,9 @@ TEST_F(MirrorCtrTest, LegPastDeviceEndFailsTheAreaCheck) {
     auto [err, lines] = create_mirror("core 1 1024 2 /dev/ram0 131072 /dev/ram1 0");
     EXPECT_EQ(err, -EINVAL);
     ASSERT_FALSE(lines.empty());
-    EXPECT_EQ(lines[0], "device-mapper: table: 254:0: ram0 too small for target: start=131072, len=65536, "
-                        "dev_size=131072");
+    EXPECT_EQ(lines[0],
+              "device-mapper: table: 254:0: ram0 too small for target: start=131072, len=65536, "
+              "dev_size=131072");
 }
 
 TEST_F(MirrorCtrTest, MessagesAreNotSupported) {
@@ -158,8 +171,9 @@ TEST_F(MirrorCtrTest, MessagesAreNotSupported) {
     r.message = "hello";
     const auto seq = klog_.last_seq();
     EXPECT_EQ(ioctl(r).error, -EINVAL);
-    EXPECT_EQ(kernel_lines_since(seq),
-              std::vector<std::string>{"device-mapper: ioctl: Target type does not support messages"});
+    EXPECT_EQ(
+        kernel_lines_since(seq),
+        std::vector<std::string>{"device-mapper: ioctl: Target type does not support messages"});
 }
 
 }  // namespace

@@ -3,11 +3,11 @@
 // lines the way dmsetup prints them (running the clock until idle) and compare legs.
 #pragma once
 
-#include "tests/core/oracle_guest_fixture.hpp"
-
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "tests/core/oracle_guest_fixture.hpp"
 
 namespace dmemu::emu::testing {
 
@@ -19,7 +19,8 @@ protected:
         EXPECT_EQ(r.error, 0);
         if (r.targets.size() != 1) return "<" + std::to_string(r.targets.size()) + " targets>";
         const auto& t = r.targets[0];
-        return std::to_string(t.start) + " " + std::to_string(t.length) + " " + t.type + " " + t.params;
+        return std::to_string(t.start) + " " + std::to_string(t.length) + " " + t.type + " " +
+               t.params;
     }
     std::string status_line(const std::string& name) { return line(name, false); }
     std::string table_line(const std::string& name) { return line(name, true); }

@@ -72,7 +72,8 @@ TEST_F(MirrorResyncTest, WritesDuringResyncLandOnEveryLeg) {
     EXPECT_EQ(completed, 4);
     EXPECT_EQ(status_line("m"), "0 65536 mirror 2 1:0 1:1 64/64 1 AA 1 core");
     EXPECT_EQ(read_ram(0, 0, 65536), read_ram(1, 0, 65536));
-    EXPECT_EQ(read_ram(1, 20000, 8), std::vector<std::byte>(8 * kSectorSize, std::byte(0xA5 + 20000 % 7)));
+    EXPECT_EQ(read_ram(1, 20000, 8),
+              std::vector<std::byte>(8 * kSectorSize, std::byte(0xA5 + 20000 % 7)));
 }
 
 TEST_F(MirrorResyncTest, WritesAfterSyncReachBothLegsAndReadBack) {
@@ -91,9 +92,11 @@ TEST_F(MirrorResyncTest, WritesAfterSyncReachBothLegsAndReadBack) {
 TEST_F(MirrorResyncTest, RecoveryWriteErrorWithHandleErrors) {
     activate("errdev", "0 131072 error");
     const auto lines = lines_of([&] {
-        activate("mfail", "0 65536 mirror core 1 1024 2 /dev/ram0 0 /dev/mapper/errdev 0 1 handle_errors");
+        activate("mfail",
+                 "0 65536 mirror core 1 1024 2 /dev/ram0 0 /dev/mapper/errdev 0 1 handle_errors");
     });
-    EXPECT_EQ(lines, std::vector<std::string>(10, "device-mapper: raid1: Write error during recovery (error = 0x1)"));
+    EXPECT_EQ(lines, std::vector<std::string>(
+                         10, "device-mapper: raid1: Write error during recovery (error = 0x1)"));
     EXPECT_EQ(status_line("mfail"), "0 65536 mirror 2 1:0 254:0 0/64 1 AS 1 core");
     EXPECT_EQ(event_nr("mfail"), 1u);
 }
@@ -111,8 +114,11 @@ TEST_F(MirrorResyncTest, RecoveryWriteErrorIgnoredWithoutHandleErrors) {
 TEST_F(MirrorResyncTest, WriteErrorWithHandleErrorsMarksLegDead) {
     activate("errdev", "0 131072 error");
     ASSERT_EQ(create("m").error, 0);
-    ASSERT_EQ(load("m", "0 65536 mirror core 2 1024 nosync 2 /dev/ram0 0 /dev/mapper/errdev 0 1 handle_errors").error,
-              0);
+    ASSERT_EQ(
+        load("m",
+             "0 65536 mirror core 2 1024 nosync 2 /dev/ram0 0 /dev/mapper/errdev 0 1 handle_errors")
+            .error,
+        0);
     ASSERT_EQ(resume("m").error, 0);
     EXPECT_EQ(status_line("m"), "0 65536 mirror 2 1:0 254:0 64/64 1 AA 1 core");
     auto md = dm_.find_mapped("m");

@@ -32,7 +32,8 @@ TEST_F(MirrorStatusTest, DiskLogLinesMatchOracle) {
 
 TEST_F(MirrorStatusTest, InactiveDiskSyncTableShowsNothingInSync) {
     activate("md", "0 65536 mirror disk 2 /dev/ram2 1024 2 /dev/ram0 0 /dev/ram1 0");
-    ASSERT_EQ(load("md", "0 65536 mirror disk 3 /dev/ram2 1024 sync 2 /dev/ram0 0 /dev/ram1 0").error, 0);
+    ASSERT_EQ(
+        load("md", "0 65536 mirror disk 3 /dev/ram2 1024 sync 2 /dev/ram0 0 /dev/ram1 0").error, 0);
     EXPECT_EQ(status("md", true, true).targets.at(0).params, "disk 3 1:2 1024 sync 2 1:0 0 1:1 0");
     EXPECT_EQ(status("md", false, true).targets.at(0).params, "2 1:0 1:1 0/64 1 AA 3 disk 1:2 A");
 }

@@ -212,9 +212,9 @@ TEST_F(PreloadClassify, DirDevIsTheSameNamespace) {
 // node symlink: calls that follow links must reach the node, lstat and readlink the link.
 TEST_F(PreloadClassify, LinkChainsEndingAtANodeAreThatNode) {
     fs::create_directories(dir_ / "dev" / "vg");
-    fs::create_symlink(in_dir("/dev/mapper/lin"), dir_ / "dev" / "vg" / "lv");   // LVM's spelling
-    fs::create_symlink("../mapper/lin", dir_ / "dev" / "vg" / "rel");            // udev's spelling
-    fs::create_symlink("vg/lv", dir_ / "dev" / "alias");                         // two hops
+    fs::create_symlink(in_dir("/dev/mapper/lin"), dir_ / "dev" / "vg" / "lv");  // LVM's spelling
+    fs::create_symlink("../mapper/lin", dir_ / "dev" / "vg" / "rel");           // udev's spelling
+    fs::create_symlink("vg/lv", dir_ / "dev" / "alias");                        // two hops
     fs::create_symlink("/dev/ram0", dir_ / "dev" / "vg" / "disk");              // via "/dev/..."
     fs::create_symlink(in_dir("/dev/mapper/gone"), dir_ / "dev" / "vg" / "stale");
     for (const std::string start : {"/dev/vg/lv", "/dev/vg/rel", "/dev/alias"}) {
@@ -227,8 +227,9 @@ TEST_F(PreloadClassify, LinkChainsEndingAtANodeAreThatNode) {
             EXPECT_EQ(p_.in_mapper, 0) << path;  // libdm's mknod/unlink rules are not the link's
             EXPECT_EQ(p_.mapped, in_dir(start)) << path;  // the link itself
             EXPECT_STREQ(p_.resolved, in_dir("/dev/mapper/lin").c_str()) << path;
-            EXPECT_STREQ(p_.resolved + p_.resolved_from,
-                         (dir_spelt ? in_dir("/dev/mapper/lin") : std::string("/dev/mapper/lin")).c_str())
+            EXPECT_STREQ(
+                p_.resolved + p_.resolved_from,
+                (dir_spelt ? in_dir("/dev/mapper/lin") : std::string("/dev/mapper/lin")).c_str())
                 << path;
         }
     }
@@ -246,8 +247,8 @@ TEST_F(PreloadClassify, LinkChainsThatLeaveDirOrLoopAreTheHosts) {
     fs::create_symlink("b", dir_ / "dev" / "vg" / "a");
     fs::create_symlink("a", dir_ / "dev" / "vg" / "b");
     fs::create_symlink("../../sys/block/dm-0", dir_ / "dev" / "vg" / "sys");
-    for (const char* path : {"/dev/vg/host", "/dev/vg/file", "/dev/vg/a", "/dev/vg/sys", "/dev/vg/none",
-                             "/dev/disk/by-id/x"}) {
+    for (const char* path : {"/dev/vg/host", "/dev/vg/file", "/dev/vg/a", "/dev/vg/sys",
+                             "/dev/vg/none", "/dev/disk/by-id/x"}) {
         EXPECT_EQ(classify(path), DMEMU_HOST) << path;
         EXPECT_EQ(p_.via_link, 0) << path;
     }

@@ -253,7 +253,8 @@ TEST_F(PreloadTest, LvmsVgLinksLeadToTheNode) {
     // What LVM with devices/dir = DIR/dev makes: DIR/dev/VG/LV -> DIR/dev/mapper/VG-LV.
     fs::create_directories(dir_ / "dev/vg");
     fs::create_symlink(dir() + "/dev/mapper/lin", dir_ / "dev/vg/lv");
-    const auto st = under_preload({"stat", "-L", "-c", "%F %t:%T", dir() + "/dev/vg/lv", "/dev/vg/lv"});
+    const auto st =
+        under_preload({"stat", "-L", "-c", "%F %t:%T", dir() + "/dev/vg/lv", "/dev/vg/lv"});
     EXPECT_EQ(st.out, "block special file fd:0\nblock special file fd:0\n") << st.err;
     const auto l = under_preload({"stat", "-c", "%F", dir() + "/dev/vg/lv"});
     EXPECT_EQ(l.out, "symbolic link\n") << l.err;
@@ -263,7 +264,8 @@ TEST_F(PreloadTest, LvmsVgLinksLeadToTheNode) {
     // DIR spelling resolves; realpath(3) itself resolves both: resolved_from in paths_test.cpp.)
     const auto rp = under_preload({"realpath", dir() + "/dev/vg/lv"});
     EXPECT_EQ(rp.out, dir() + "/dev/mapper/lin\n") << rp.err;
-    const auto rd = under_preload({"dd", "if=" + dir() + "/dev/vg/lv", "bs=512", "count=1", "status=none"});
+    const auto rd =
+        under_preload({"dd", "if=" + dir() + "/dev/vg/lv", "bs=512", "count=1", "status=none"});
     EXPECT_EQ(rd.out, std::string(512, '\xff')) << rd.err;
     const auto rm = under_preload({"rm", dir() + "/dev/vg/lv"});
     EXPECT_EQ(rm.exit_code, 0) << rm.err;

@@ -19,9 +19,11 @@ std::string cmirrord_run() {
 
 frontend_test::Verdict cmirrord_verdict(std::string* why) {
     for (const std::string& program :
-         {cmirrord_dir() + "/cmirrord", cmirrord_dir() + "/cmirrord-legacy", std::string("/usr/sbin/corosync")})
+         {cmirrord_dir() + "/cmirrord", cmirrord_dir() + "/cmirrord-legacy",
+          std::string("/usr/sbin/corosync")})
         if (auto v = program_verdict(program, why); v != frontend_test::Verdict::run) return v;
-    if (frontend_test::run("unshare -Urnm true >/dev/null 2>&1") == 0) return frontend_test::Verdict::run;
+    if (frontend_test::run("unshare -Urnm true >/dev/null 2>&1") == 0)
+        return frontend_test::Verdict::run;
     *why = "user namespaces are refused here (unshare -Urnm): corosync cannot run without root";
     return frontend_test::in_ci() ? frontend_test::Verdict::fail : frontend_test::Verdict::skip;
 }

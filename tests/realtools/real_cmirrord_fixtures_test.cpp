@@ -90,16 +90,17 @@ Streams streams_of(const fs::path& trace) {
 }
 
 // "" when equal, else the first difference with three entries of context.
-std::string compare(const char* what, const std::vector<Reply>& model, const std::vector<Reply>& real) {
+std::string compare(const char* what, const std::vector<Reply>& model,
+                    const std::vector<Reply>& real) {
     const std::size_t n = std::min(model.size(), real.size());
     std::size_t i = 0;
     while (i < n && model[i] == real[i]) ++i;
     if (i == n && model.size() == real.size()) return {};
-    std::string out = fmt::format("{} differ at entry {} (model {} entries, cmirrord {}):\n", what, i + 1,
-                                  model.size(), real.size());
+    std::string out = fmt::format("{} differ at entry {} (model {} entries, cmirrord {}):\n", what,
+                                  i + 1, model.size(), real.size());
     for (std::size_t k = i >= 3 ? i - 3 : 0; k < i + 3; ++k)
-        out += fmt::format("  {:>5}  model: {:<50} real: {}\n", k + 1, k < model.size() ? model[k] : "-",
-                           k < real.size() ? real[k] : "-");
+        out += fmt::format("  {:>5}  model: {:<50} real: {}\n", k + 1,
+                           k < model.size() ? model[k] : "-", k < real.size() ? real[k] : "-");
     return out;
 }
 
@@ -109,7 +110,8 @@ struct RunOutcome {
     std::vector<std::string> failed;  // "FILE:LINE: text" of each FAILED line
 };
 
-RunOutcome dmemu_run(const std::string& file, std::vector<std::string> args, const fs::path& trace) {
+RunOutcome dmemu_run(const std::string& file, std::vector<std::string> args,
+                     const fs::path& trace) {
     args.insert(args.begin(), {"run", file, "--trace", trace.string()});
     const auto r = cli_test::run_program(dmemu_bin(), args);
     RunOutcome o{r.exit_code, r.out, r.err, {}};
@@ -123,11 +125,13 @@ class RealCmirrordFixtures : public ::testing::TestWithParam<FixtureCase> {
 protected:
     void SetUp() override {
 #if defined(__SANITIZE_ADDRESS__)
-        GTEST_SKIP() << "sanitized build: the fixtures against cmirrord run in the normal build's passes";
+        GTEST_SKIP()
+            << "sanitized build: the fixtures against cmirrord run in the normal build's passes";
 #endif
         DMEMU_REQUIRE(cmirrord_verdict(&dmemu_why_));
         if (frontend_test::expect_unprivileged() && !GetParam().as_user)
-            GTEST_SKIP() << "CI's unprivileged pass runs three of these fixtures; the root pass runs them all";
+            GTEST_SKIP() << "CI's unprivileged pass runs three of these fixtures; the root pass "
+                            "runs them all";
         scratch_ = frontend_test::make_temp_dir("dmemu-cmirrord-fixture");
         file_ = scenarios_dir() + "/" + GetParam().file;
     }
@@ -149,8 +153,9 @@ protected:
 };
 
 TEST_P(RealCmirrordFixtures, PassesWithTheRealDaemonAndMatchesTheModel) {
-    const RunOutcome real = dmemu_run(file_, {"--log-server", "cmirrord", "--cmirrord-dir", cmirrord_dir()},
-                                      scratch_ / "cmirrord.jsonl");
+    const RunOutcome real =
+        dmemu_run(file_, {"--log-server", "cmirrord", "--cmirrord-dir", cmirrord_dir()},
+                  scratch_ / "cmirrord.jsonl");
     ASSERT_EQ(real.exit_code, 0) << real.out << real.err;
     EXPECT_NE(real.out.find("PASSED"), std::string::npos) << real.out;
     const RunOutcome model = dmemu_run(file_, {"--match", "uuid+luid"}, scratch_ / "model.jsonl");
@@ -159,14 +164,17 @@ TEST_P(RealCmirrordFixtures, PassesWithTheRealDaemonAndMatchesTheModel) {
 }
 
 TEST_P(RealCmirrordFixtures, LegacyDaemonFailsWhereTheUuidModePredicts) {
-    const RunOutcome legacy = dmemu_run(
-        file_, {"--log-server", "cmirrord-legacy", "--cmirrord-dir", cmirrord_dir()}, scratch_ / "legacy.jsonl");
+    const RunOutcome legacy =
+        dmemu_run(file_, {"--log-server", "cmirrord-legacy", "--cmirrord-dir", cmirrord_dir()},
+                  scratch_ / "legacy.jsonl");
     ASSERT_NE(legacy.exit_code, 2) << legacy.out << legacy.err;
     const RunOutcome model = dmemu_run(file_, {"--match", "uuid"}, scratch_ / "model.jsonl");
     std::vector<std::string> predicted;
     for (const auto& f : model.failed)
         if (f.find("reached=") == std::string::npos) predicted.push_back(f);
-    EXPECT_EQ(legacy.failed, predicted) << "cmirrord-legacy:\n" << legacy.out << "model (--match uuid):\n" << model.out;
+    EXPECT_EQ(legacy.failed, predicted) << "cmirrord-legacy:\n"
+                                        << legacy.out << "model (--match uuid):\n"
+                                        << model.out;
     EXPECT_EQ(legacy.exit_code, predicted.empty() ? 0 : 1) << legacy.out;
     expect_same_streams(scratch_ / "model.jsonl", scratch_ / "legacy.jsonl");
 }
@@ -189,9 +197,12 @@ TEST(RealCmirrordRun, TraceSaysItIsNotReplayable) {
     EXPECT_EQ(j.value("kind", ""), "run");
     EXPECT_EQ(j.value("log_server", ""), "the real cmirrord, with corosync");
     EXPECT_NE(j.value("clock", "").find("not replayable"), std::string::npos) << first;
-    const auto replay = cli_test::run_program(dmemu_bin(), {"run", "--replay", (scratch / "t.jsonl").string()});
+    const auto replay =
+        cli_test::run_program(dmemu_bin(), {"run", "--replay", (scratch / "t.jsonl").string()});
     EXPECT_EQ(replay.exit_code, 2) << replay.out << replay.err;
-    EXPECT_NE(replay.err.find("a real process: it does not replay from its seed"), std::string::npos) << replay.err;
+    EXPECT_NE(replay.err.find("a real process: it does not replay from its seed"),
+              std::string::npos)
+        << replay.err;
     std::error_code ec;
     fs::remove_all(scratch, ec);
 }
@@ -199,15 +210,20 @@ TEST(RealCmirrordRun, TraceSaysItIsNotReplayable) {
 // Without the binaries: where to build them, and nothing left behind.
 TEST(RealCmirrordRun, MissingDaemonSaysHowToBuildIt) {
     const fs::path scratch = frontend_test::make_temp_dir("dmemu-cmirrord-missing");
-    const std::string before = std::to_string(std::distance(fs::directory_iterator(scratch), fs::directory_iterator()));
+    const std::string before =
+        std::to_string(std::distance(fs::directory_iterator(scratch), fs::directory_iterator()));
     const auto r = cli_test::run_program(
-        "/usr/bin/env", {"TMPDIR=" + scratch.string(), dmemu_bin(), "run", scenarios_dir() + "/pvmove-swap.scn",
-                         "--log-server", "cmirrord", "--cmirrord-dir", (scratch / "none").string()});
+        "/usr/bin/env",
+        {"TMPDIR=" + scratch.string(), dmemu_bin(), "run", scenarios_dir() + "/pvmove-swap.scn",
+         "--log-server", "cmirrord", "--cmirrord-dir", (scratch / "none").string()});
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-    EXPECT_NE(r.err.find("no " + (scratch / "none" / "cmirrord").string() + " (build it: bash tools/cmirrord/build.sh"),
+    EXPECT_NE(r.err.find("no " + (scratch / "none" / "cmirrord").string() +
+                         " (build it: bash tools/cmirrord/build.sh"),
               std::string::npos)
         << r.err;
-    EXPECT_EQ(std::to_string(std::distance(fs::directory_iterator(scratch), fs::directory_iterator())), before)
+    EXPECT_EQ(
+        std::to_string(std::distance(fs::directory_iterator(scratch), fs::directory_iterator())),
+        before)
         << "the run left a directory behind";
     std::error_code ec;
     fs::remove_all(scratch, ec);

@@ -34,7 +34,8 @@ protected:
 
     void start_server(const std::string& variant) {
         const ProgramResult r = cli_test::run_program(
-            "/bin/bash", {cmirrord_run(), "start", dir_.string(), cmirrord_dir() + "/" + variant, dmemu_bin()});
+            "/bin/bash",
+            {cmirrord_run(), "start", dir_.string(), cmirrord_dir() + "/" + variant, dmemu_bin()});
         ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
         running_ = true;
     }
@@ -45,29 +46,34 @@ protected:
         const ProgramResult r = exec_shell(
             "set -e; dmsetup create m --table "
             "'0 65536 mirror userspace 3 LVM-m1 clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0'; "
-            "for i in $(seq 100); do dmsetup status m | grep -q ' 64/64 ' && break; sleep 0.1; done; "
+            "for i in $(seq 100); do dmsetup status m | grep -q ' 64/64 ' && break; sleep 0.1; "
+            "done; "
             "dmsetup status m; "
             "dd if=/dev/urandom of=/dev/mapper/m bs=1M count=8 oflag=direct status=none");
         ASSERT_EQ(r.exit_code, 0) << r.out << r.err << kernel_log();
         EXPECT_EQ(r.out, "0 65536 mirror 2 1:0 1:1 64/64 1 AA 1 clustered-core\n");
     }
 
-    // A mirror resize (lvextend) driven by the real dmsetup: the table is reloaded twice as long with
-    // the same log uuid. The daemon of today gives the new table its own log (64 regions) and the
-    // new half is resynced; the daemon before the luid only counts a second reference to the old
-    // log (32 regions) and throws the new arguments away, so the sync count never passes 32 of 64:
-    // what mirror-resize.scn predicts for the `uuid` mode.
+    // A mirror resize (lvextend) driven by the real dmsetup: the table is reloaded twice as long
+    // with the same log uuid. The daemon of today gives the new table its own log (64 regions) and
+    // the new half is resynced; the daemon before the luid only counts a second reference to the
+    // old log (32 regions) and throws the new arguments away, so the sync count never passes 32 of
+    // 64: what mirror-resize.scn predicts for the `uuid` mode.
     std::string resize_and_wait() {
         return exec_shell(
-                    "set -e; dmsetup create r --table "
-                    "'0 32768 mirror userspace 3 LVM-r1 clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0'; "
-                    "for i in $(seq 100); do dmsetup status r | grep -q ' 32/32 ' && break; sleep 0.1; done; "
-                    "dmsetup status r; "
-                    "dmsetup load r --table "
-                    "'0 65536 mirror userspace 3 LVM-r1 clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0'; "
-                    "dmsetup suspend r; dmsetup resume r; "
-                    "for i in $(seq 30); do dmsetup status r | grep -q ' 64/64 ' && break; sleep 0.1; done; "
-                    "dmsetup status r; dmsetup remove r")
+                   "set -e; dmsetup create r --table "
+                   "'0 32768 mirror userspace 3 LVM-r1 clustered-core 1024 2 /dev/ram0 0 /dev/ram1 "
+                   "0'; "
+                   "for i in $(seq 100); do dmsetup status r | grep -q ' 32/32 ' && break; sleep "
+                   "0.1; done; "
+                   "dmsetup status r; "
+                   "dmsetup load r --table "
+                   "'0 65536 mirror userspace 3 LVM-r1 clustered-core 1024 2 /dev/ram0 0 /dev/ram1 "
+                   "0'; "
+                   "dmsetup suspend r; dmsetup resume r; "
+                   "for i in $(seq 30); do dmsetup status r | grep -q ' 64/64 ' && break; sleep "
+                   "0.1; done; "
+                   "dmsetup status r; dmsetup remove r")
             .out;
     }
 
@@ -83,7 +89,8 @@ protected:
     }
 };
 
-constexpr const char* kSwapped = "'0 65536 mirror userspace 3 LVM-m1 clustered-core 1024 2 /dev/ram1 0 /dev/ram0 0'";
+constexpr const char* kSwapped =
+    "'0 65536 mirror userspace 3 LVM-m1 clustered-core 1024 2 /dev/ram1 0 /dev/ram0 0'";
 
 TEST_F(RealCmirrord, SwapToASecondLogOfTheSameUuidKeepsTheLegsInSync) {
     start_server("cmirrord");
@@ -96,7 +103,8 @@ TEST_F(RealCmirrord, SwapToASecondLogOfTheSameUuidKeepsTheLegsInSync) {
         "cmp /dev/ram0 /dev/ram1 && echo legs identical; dmsetup remove m",
         kSwapped));
     EXPECT_EQ(r.exit_code, 0) << r.err << kernel_log();
-    EXPECT_EQ(r.out, "0 65536 mirror 2 1:1 1:0 64/64 1 AA 1 clustered-core\nlegs identical\n") << r.err;
+    EXPECT_EQ(r.out, "0 65536 mirror 2 1:1 1:0 64/64 1 AA 1 clustered-core\nlegs identical\n")
+        << r.err;
     EXPECT_EQ(kernel_log().find("dm-log-userspace"), std::string::npos) << kernel_log();
 }
 
@@ -132,11 +140,13 @@ TEST_F(RealCmirrordStartedByTheDaemon, ServesTheSwapAndGoesWithTheDaemon) {
     EXPECT_EQ(r.exit_code, 0) << r.err << kernel_log();
     EXPECT_EQ(r.out, "0 65536 mirror 2 1:1 1:0 64/64 1 AA 1 clustered-core\n") << r.err;
     ASSERT_TRUE(std::filesystem::exists(dir_ / "cmirrord" / "ns.pid"));
-    const std::string pid = cli_test::run_program("/bin/cat", {(dir_ / "cmirrord" / "ns.pid").string()}).out;
+    const std::string pid =
+        cli_test::run_program("/bin/cat", {(dir_ / "cmirrord" / "ns.pid").string()}).out;
     ASSERT_EQ(cli_test::run_program(dmemu_bin(), {"stop", dir_.string()}).exit_code, 0);
     started_ = false;
     // the namespace's process group (corosync, cmirrord) is gone with the daemon
-    EXPECT_NE(frontend_test::run("kill -0 -- -" + pid.substr(0, pid.find('\n')) + " 2>/dev/null"), 0);
+    EXPECT_NE(frontend_test::run("kill -0 -- -" + pid.substr(0, pid.find('\n')) + " 2>/dev/null"),
+              0);
 }
 
 }  // namespace

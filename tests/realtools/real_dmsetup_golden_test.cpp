@@ -31,8 +31,8 @@ struct CaseSpec {
 };
 
 enum class Allowance {
-    common_targets,      // `dmsetup targets`: only the targets both kernels have
-    partial_resync,      // a mirror's partial "<n>/<regions>" may differ (timing)
+    common_targets,  // `dmsetup targets`: only the targets both kernels have
+    partial_resync,  // a mirror's partial "<n>/<regions>" may differ (timing)
 };
 
 struct Known {
@@ -63,7 +63,8 @@ std::string slurp(const fs::path& p) {
 }
 
 fs::path oracle_dir() {
-    if (const char* env = std::getenv("DMEMU_ORACLE_DIR"); env && *env) return fs::path(env).parent_path();
+    if (const char* env = std::getenv("DMEMU_ORACLE_DIR"); env && *env)
+        return fs::path(env).parent_path();
     return fs::path(DMEMU_ORACLE_DIR_DEFAULT).parent_path();
 }
 
@@ -107,10 +108,10 @@ TEST_P(RealDmsetupGolden, MatchesTheKernelByteForByte) {
     const fs::path guest = oracle_dir() / "tools" / "guest";
     const fs::path script = spec.in_fixtures ? fs::path(fixtures_cases_dir()) / spec.script
                                              : guest / "cases" / spec.script;
-    const fs::path golden_path = spec.in_fixtures
-                                     ? fs::path(fixtures_cases_dir()).parent_path() / "golden" /
-                                           (std::string(spec.golden) + ".txt")
-                                     : oracle_dir() / "golden" / (std::string(spec.golden) + ".txt");
+    const fs::path golden_path =
+        spec.in_fixtures ? fs::path(fixtures_cases_dir()).parent_path() / "golden" /
+                               (std::string(spec.golden) + ".txt")
+                         : oracle_dir() / "golden" / (std::string(spec.golden) + ".txt");
     if (!fs::exists(script) || !fs::exists(golden_path))
         GTEST_SKIP() << script << " or " << golden_path << " not found (set DMEMU_ORACLE_DIR)";
 
@@ -125,7 +126,8 @@ TEST_P(RealDmsetupGolden, MatchesTheKernelByteForByte) {
     const auto r = exec_shell(fmt::format(". {}; . {}", oracle_lib(), local.string()),
                               {"OUTDIR=" + out.string()}, /*busybox=*/true);
     ASSERT_TRUE(fs::exists(out / (std::string(spec.golden) + ".txt")))
-        << "the case wrote no result (exit " << r.exit_code << "):\n" << r.out << r.err;
+        << "the case wrote no result (exit " << r.exit_code << "):\n"
+        << r.out << r.err;
 
     std::string error;
     auto expected = cli_test::parse_golden(slurp(golden_path), &error);
@@ -171,32 +173,32 @@ TEST_P(RealDmsetupGolden, MatchesTheKernelByteForByte) {
             diff += fmt::format("  exit code: expected {}, actual {}\n", e.exit_code, a.exit_code);
         if (diff.empty()) ++(notes.empty() ? identical : allowed);
         if (!diff.empty())
-            failures += fmt::format("{} [{}] $ {}{}\n{}", spec.golden, e.number, e.command, notes, diff);
+            failures +=
+                fmt::format("{} [{}] $ {}{}\n{}", spec.golden, e.number, e.command, notes, diff);
     }
-    std::cout << fmt::format("{}: {} steps: {} byte-identical, {} equal with a known allowance, {} "
-                             "run by the script itself (not captured)\n",
-                             spec.golden, expected->steps.size(), identical, allowed, uncaptured);
+    std::cout << fmt::format(
+        "{}: {} steps: {} byte-identical, {} equal with a known allowance, {} "
+        "run by the script itself (not captured)\n",
+        spec.golden, expected->steps.size(), identical, allowed, uncaptured);
     EXPECT_TRUE(failures.empty()) << failures;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Oracle, RealDmsetupGolden,
-    ::testing::Values(CaseSpec{"t01_linear.sh", "linear", false},
-                      CaseSpec{"t02_striped.sh", "striped", false},
-                      CaseSpec{"t03_zero.sh", "zero", false},
-                      CaseSpec{"t04_error.sh", "error", false},
-                      CaseSpec{"t05_linear2seg.sh", "linear-2seg", false},
-                      CaseSpec{"t06_mirror_core.sh", "mirror-core", false},
-                      CaseSpec{"t07_mirror_disk.sh", "mirror-disk", false},
-                      CaseSpec{"t11_mirror_resync.sh", "mirror-resync-and-failures", false},
-                      CaseSpec{"t20_lifecycle.sh", "lifecycle", false},
-                      CaseSpec{"t30_table_errors.sh", "t30_table_errors", true},
-                      CaseSpec{"t31_stacking_and_deps.sh", "t31_stacking_and_deps", true},
-                      CaseSpec{"t32_flakey.sh", "t32_flakey", true},
-                      CaseSpec{"t33_delay.sh", "t33_delay", true},
-                      CaseSpec{"t34_mirror_errors.sh", "t34_mirror_errors", true},
-                      CaseSpec{"t35_misc_cmds.sh", "t35_misc_cmds", true},
-                      CaseSpec{"t37_dmsetup_reports.sh", "t37_dmsetup_reports", true}),
+    ::testing::Values(
+        CaseSpec{"t01_linear.sh", "linear", false}, CaseSpec{"t02_striped.sh", "striped", false},
+        CaseSpec{"t03_zero.sh", "zero", false}, CaseSpec{"t04_error.sh", "error", false},
+        CaseSpec{"t05_linear2seg.sh", "linear-2seg", false},
+        CaseSpec{"t06_mirror_core.sh", "mirror-core", false},
+        CaseSpec{"t07_mirror_disk.sh", "mirror-disk", false},
+        CaseSpec{"t11_mirror_resync.sh", "mirror-resync-and-failures", false},
+        CaseSpec{"t20_lifecycle.sh", "lifecycle", false},
+        CaseSpec{"t30_table_errors.sh", "t30_table_errors", true},
+        CaseSpec{"t31_stacking_and_deps.sh", "t31_stacking_and_deps", true},
+        CaseSpec{"t32_flakey.sh", "t32_flakey", true}, CaseSpec{"t33_delay.sh", "t33_delay", true},
+        CaseSpec{"t34_mirror_errors.sh", "t34_mirror_errors", true},
+        CaseSpec{"t35_misc_cmds.sh", "t35_misc_cmds", true},
+        CaseSpec{"t37_dmsetup_reports.sh", "t37_dmsetup_reports", true}),
     [](const ::testing::TestParamInfo<CaseSpec>& info) {
         std::string n = info.param.golden;
         for (char& c : n)

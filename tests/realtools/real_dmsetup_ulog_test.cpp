@@ -30,9 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::set<std::string> kLifecycle{"CTR",          "DTR",         "PRESUSPEND",
-                                       "POSTSUSPEND",  "RESUME",      "GET_REGION_SIZE",
-                                       "STATUS_INFO",  "STATUS_TABLE"};
+const std::set<std::string> kLifecycle{"CTR",         "DTR",         "PRESUSPEND",
+                                       "POSTSUSPEND", "RESUME",      "GET_REGION_SIZE",
+                                       "STATUS_INFO", "STATUS_TABLE"};
 
 struct Step {
     std::string command;
@@ -52,7 +52,8 @@ std::vector<Step> read_seq(const fs::path& path) {
             std::string w, type, log;
             while (words >> w) {
                 if (w.rfind("type=", 0) == 0) type = w.substr(5, w.find('(') - 5);
-                if (w.size() > 1 && w[0] == 'L' && std::isdigit(static_cast<unsigned char>(w[1]))) log = w;
+                if (w.size() > 1 && w[0] == 'L' && std::isdigit(static_cast<unsigned char>(w[1])))
+                    log = w;
             }
             steps.back().requests.emplace_back(type, log);
         }
@@ -73,7 +74,8 @@ std::vector<std::string> lifecycle(const std::vector<std::pair<std::string, std:
 }
 
 // dmemu-ulogd's debug lines "... request TYPE luid N seq S" after byte `from` of its log.
-std::vector<std::pair<std::string, std::string>> server_requests(const fs::path& log, std::size_t from,
+std::vector<std::pair<std::string, std::string>> server_requests(const fs::path& log,
+                                                                 std::size_t from,
                                                                  std::size_t* to) {
     std::ifstream in(log);
     in.seekg(static_cast<std::streamoff>(from));
@@ -100,7 +102,8 @@ protected:
         ulogd_ = cli_test::spawn_program(dmemu_ulogd_bin(),
                                          {"--socket", path("ulogd.sock"), "--log-level", "debug"},
                                          log_.string());
-        for (int i = 0; i < 500 && !fs::exists(path("ulogd.sock")); ++i) std::this_thread::sleep_for(10ms);
+        for (int i = 0; i < 500 && !fs::exists(path("ulogd.sock")); ++i)
+            std::this_thread::sleep_for(10ms);
         ASSERT_TRUE(fs::exists(path("ulogd.sock")));
     }
     void TearDown() override {

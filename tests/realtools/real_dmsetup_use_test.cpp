@@ -2,12 +2,11 @@
 // What a user does with the real dmsetup and ordinary tools under `dmemu exec`, end to end with
 // the daemon: a filesystem on a node, a wait that really waits, a mirror created, swapped and
 // removed, and the endpoint surviving what a broken or dying client sends it.
+#include <linux/dm-ioctl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <linux/dm-ioctl.h>
 
 #include <cerrno>
 #include <cstring>
@@ -56,9 +55,11 @@ TEST_F(RealDmsetupUse, Ext4OnALinearNodeChecksClean) {
 TEST_F(RealDmsetupUse, BlkdiscardGoesThroughTheTable) {
     const auto r = exec_shell(
         "set -e; dmsetup create l --table '0 65536 linear /dev/ram0 2048'; "
-        "tr '\\0' '\\252' < /dev/zero | dd of=/dev/mapper/l bs=1M count=3 iflag=fullblock oflag=direct status=none; "
+        "tr '\\0' '\\252' < /dev/zero | dd of=/dev/mapper/l bs=1M count=3 iflag=fullblock "
+        "oflag=direct status=none; "
         "blkdiscard -o 1048576 -l 1048576 /dev/mapper/l; "
-        "dd if=/dev/mapper/l bs=1M count=3 iflag=direct status=none | od -An -tx1 -v | sort | uniq -c; "
+        "dd if=/dev/mapper/l bs=1M count=3 iflag=direct status=none | od -An -tx1 -v | sort | uniq "
+        "-c; "
         "od -An -tx1 -j $((2048 * 512 + 1048576)) -N 4 /dev/ram0; "
         "dmsetup create e --table '0 2048 error'; blkdiscard -f /dev/mapper/e || echo \"exit $?\"");
     EXPECT_EQ(r.out,
@@ -66,8 +67,9 @@ TEST_F(RealDmsetupUse, BlkdiscardGoesThroughTheTable) {
               " 131072  aa aa aa aa aa aa aa aa aa aa aa aa aa aa aa aa\n"
               " 00 00 00 00\nexit 1\n")
         << r.err;
-    EXPECT_NE(r.err.find("blkdiscard: /dev/mapper/e: BLKDISCARD ioctl failed: Input/output error\n"),
-              std::string::npos)
+    EXPECT_NE(
+        r.err.find("blkdiscard: /dev/mapper/e: BLKDISCARD ioctl failed: Input/output error\n"),
+        std::string::npos)
         << r.err;
 }
 
@@ -91,7 +93,8 @@ TEST_F(RealDmsetupUse, MirrorCreatedSwappedAndRemoved) {
         "dd if=/tmp/dmemu-pattern.$$ of=/dev/mapper/m bs=64k oflag=direct 2>/dev/null; "
         "for i in $(seq 100); do dmsetup status m | grep -q ' 64/64 ' && break; sleep 0.1; done; "
         "dmsetup status m; "
-        "dmsetup load m --table '0 65536 mirror core 1 1024 3 /dev/ram0 0 /dev/ram1 0 /dev/ram2 0'; "
+        "dmsetup load m --table '0 65536 mirror core 1 1024 3 /dev/ram0 0 /dev/ram1 0 /dev/ram2 "
+        "0'; "
         "dmsetup suspend m; dmsetup resume m; dmsetup table m; "
         "cmp -n 524288 /tmp/dmemu-pattern.$$ /dev/mapper/m; rm -f /tmp/dmemu-pattern.$$; "
         "dmsetup remove m; dmsetup ls");
@@ -120,7 +123,8 @@ TEST_F(RealDmsetupUse, ClientsThatVanishMidIoctlLeaveTheDaemonServing) {
     // A header promising a body that never comes.
     int fd = connect_endpoint();
     ASSERT_GE(fd, 0);
-    dmemu_wire_request head{DMEMU_WIRE_REQUEST_MAGIC, static_cast<std::uint32_t>(DM_DEV_STATUS), 16384, 0};
+    dmemu_wire_request head{DMEMU_WIRE_REQUEST_MAGIC, static_cast<std::uint32_t>(DM_DEV_STATUS),
+                            16384, 0};
     ASSERT_EQ(::write(fd, &head, sizeof head), static_cast<ssize_t>(sizeof head));
     ::close(fd);
     // A DM_DEV_WAIT that is still waiting when its caller goes away.

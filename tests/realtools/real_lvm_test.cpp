@@ -11,10 +11,9 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/realtools/real_tools_fixture.hpp"
 
@@ -48,7 +47,8 @@ protected:
 
     // bash -c SCRIPT under `dmemu exec`, with `set -eu`, D=DIR/dev and S=the scratch directory.
     ProgramResult lvm(const std::string& script) {
-        return exec_shell(fmt::format("set -eu; D={}/dev; S={}; {}", dir_.string(), scratch_.string(), script));
+        return exec_shell(
+            fmt::format("set -eu; D={}/dev; S={}; {}", dir_.string(), scratch_.string(), script));
     }
     void lvm_ok(const std::string& script) {
         const ProgramResult r = lvm(script);
@@ -64,8 +64,10 @@ protected:
     // LVM2's test suite lays its PVs out: ram2 itself then carries no PV label, which LVM would
     // otherwise find twice ("Cannot use device ... with duplicates").
     void make_vg() {
-        lvm_ok("dmsetup create pv3 --table '0 129024 linear /dev/ram2 2048'; "
-               "pvcreate -q $D/ram0 $D/ram1 $D/mapper/pv3; vgcreate -q vg $D/ram0 $D/ram1 $D/mapper/pv3");
+        lvm_ok(
+            "dmsetup create pv3 --table '0 129024 linear /dev/ram2 2048'; "
+            "pvcreate -q $D/ram0 $D/ram1 $D/mapper/pv3; vgcreate -q vg $D/ram0 $D/ram1 "
+            "$D/mapper/pv3");
     }
 
     // A file of `bytes` pseudo-random bytes from `seed`, in the scratch directory.
@@ -82,15 +84,17 @@ protected:
     }
     // mkfs.ext4 on LV (a path under $D) and the data set written into it as /data.
     void ext4_with_data(const std::string& lv, const std::string& data) {
-        lvm_ok(fmt::format("mkfs.ext4 -q {0}; debugfs -w -R 'write {1} data' {0} >/dev/null 2>&1", lv, data));
+        lvm_ok(fmt::format("mkfs.ext4 -q {0}; debugfs -w -R 'write {1} data' {0} >/dev/null 2>&1",
+                           lv, data));
         expect_ext4_with_data(lv, data);
     }
     // e2fsck finds the filesystem clean and /data reads back identical.
     void expect_ext4_with_data(const std::string& lv, const std::string& data) {
-        const ProgramResult r = lvm(fmt::format(
-            "e2fsck -fn {0} >/dev/null; rm -f $S/out; debugfs -R 'dump data '$S/out {0} >/dev/null 2>&1; "
-            "cmp {1} $S/out && echo same",
-            lv, data));
+        const ProgramResult r =
+            lvm(fmt::format("e2fsck -fn {0} >/dev/null; rm -f $S/out; debugfs -R 'dump data "
+                            "'$S/out {0} >/dev/null 2>&1; "
+                            "cmp {1} $S/out && echo same",
+                            lv, data));
         EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
         EXPECT_EQ(r.out, "same\n") << r.err;
     }
@@ -108,10 +112,12 @@ protected:
     // Waits (at most a minute) until vg has no pvmove0; each poll's copy_percent is appended to
     // $S/percents.
     void wait_for_pvmove_end() {
-        lvm_ok("for i in $(seq 600); do "
-               "  p=$(lvs --noheadings -a -o lv_name,copy_percent vg | awk '$1==\"[pvmove0]\"{print $2}'); "
-               "  [ -n \"$p\" ] || exit 0; echo \"$p\" >> $S/percents; sleep 0.1; "
-               "done; echo 'pvmove0 still there after a minute'; exit 1");
+        lvm_ok(
+            "for i in $(seq 600); do "
+            "  p=$(lvs --noheadings -a -o lv_name,copy_percent vg | awk '$1==\"[pvmove0]\"{print "
+            "$2}'); "
+            "  [ -n \"$p\" ] || exit 0; echo \"$p\" >> $S/percents; sleep 0.1; "
+            "done; echo 'pvmove0 still there after a minute'; exit 1");
     }
     std::vector<double> percents() {
         std::vector<double> out;
@@ -159,8 +165,9 @@ TEST_F(RealLvm, PvcreateOnADiskATableHoldsIsRefused) {
     make_vg();  // pv3 is a table over ram2
     const ProgramResult r = lvm("pvcreate -y -ff $D/ram2");
     EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
-    EXPECT_NE(r.err.find("Can't open " + dir_.string() + "/dev/ram2 exclusively.  Mounted filesystem?"),
-              std::string::npos)
+    EXPECT_NE(
+        r.err.find("Can't open " + dir_.string() + "/dev/ram2 exclusively.  Mounted filesystem?"),
+        std::string::npos)
         << r.err;
 }
 
@@ -184,13 +191,15 @@ TEST_F(RealLvm, PvmoveOfOneLvLeavesTheOthers) {
     make_vg();
     lvm_ok("lvcreate -q -n a -L 8M vg $D/ram0; lvcreate -q -n b -L 8M vg $D/ram0");
     const std::string da = data_set(3, 8 << 20), db = data_set(4, 8 << 20);
-    lvm_ok(fmt::format("dd if={} of=$D/vg/a bs=1M oflag=direct status=none; "
-                       "dd if={} of=$D/vg/b bs=1M oflag=direct status=none",
-                       da, db));
+    lvm_ok(
+        fmt::format("dd if={} of=$D/vg/a bs=1M oflag=direct status=none; "
+                    "dd if={} of=$D/vg/b bs=1M oflag=direct status=none",
+                    da, db));
     lvm_ok("pvmove -i0 -n a $D/ram0 $D/ram1");
     EXPECT_EQ(devices_of("vg/a"), dir_.string() + "/dev/ram1(0)\n");
     EXPECT_EQ(devices_of("vg/b"), dir_.string() + "/dev/ram0(2)\n");
-    EXPECT_EQ(lvm_out(fmt::format("cmp {} $D/vg/a && cmp {} $D/vg/b && echo same", da, db)), "same\n");
+    EXPECT_EQ(lvm_out(fmt::format("cmp {} $D/vg/a && cmp {} $D/vg/b && echo same", da, db)),
+              "same\n");
 }
 
 TEST_F(RealLvm, AbortHalfWayLeavesTheLvOnItsSource) {
@@ -198,10 +207,12 @@ TEST_F(RealLvm, AbortHalfWayLeavesTheLvOnItsSource) {
     ASSERT_EQ(setup({"fault", "add", "ram1", "latency", "ms=200", "op=write"}).exit_code, 0);
     lvm_ok("pvmove -b -i1 $D/ram0 $D/ram1");
     // Half way: a poll that sees the copy started and not done, then --abort.
-    lvm_ok("for i in $(seq 600); do "
-           "  p=$(lvs --noheadings -a -o lv_name,copy_percent vg | awk '$1==\"[pvmove0]\"{print $2}'); "
-           "  case \"$p\" in ''|0.00|100.00) sleep 0.05;; *) echo \"$p\" > $S/at; exit 0;; esac; "
-           "done; exit 1");
+    lvm_ok(
+        "for i in $(seq 600); do "
+        "  p=$(lvs --noheadings -a -o lv_name,copy_percent vg | awk '$1==\"[pvmove0]\"{print "
+        "$2}'); "
+        "  case \"$p\" in ''|0.00|100.00) sleep 0.05;; *) echo \"$p\" > $S/at; exit 0;; esac; "
+        "done; exit 1");
     lvm_ok("pvmove --abort");
     wait_for_pvmove_end();
     EXPECT_EQ(devices_of("vg/lv"), dir_.string() + "/dev/ram0(0)\n");
@@ -219,14 +230,17 @@ TEST_F(RealLvm, FioVerifiesWhilePvmoveSwapsTheTables) {
     // answers by finishing the job: exit 128, "err= 0" unless a block failed its check), while
     // pvmove suspends the LV, mirrors it and resumes it onto ram1.
     const ProgramResult r = lvm(
-        "cd $S; fio --name=v --filename=$D/vg/lv --direct=1 --ioengine=psync --rw=randwrite --bs=4k "
-        "--size=16M --time_based --runtime=300 --verify=crc32c --verify_backlog=256 --verify_fatal=1 "
+        "cd $S; fio --name=v --filename=$D/vg/lv --direct=1 --ioengine=psync --rw=randwrite "
+        "--bs=4k "
+        "--size=16M --time_based --runtime=300 --verify=crc32c --verify_backlog=256 "
+        "--verify_fatal=1 "
         "--verify_state_save=0 --output=$S/fio.out & f=$!; sleep 1; "
         "kill -0 $f && echo 'fio running as pvmove starts'; pvmove -i1 $D/ram0 $D/ram1 >/dev/null; "
         "kill -0 $f && echo 'fio still running after pvmove'; kill -INT $f; wait $f || true; "
         "grep -c 'err= 0' $S/fio.out; grep -ci 'verify\\|bad magic\\|crc' $S/fio.out || true");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_EQ(r.out, "fio running as pvmove starts\nfio still running after pvmove\n1\n0\n") << r.err;
+    EXPECT_EQ(r.out, "fio running as pvmove starts\nfio still running after pvmove\n1\n0\n")
+        << r.err;
     EXPECT_EQ(devices_of("vg/lv"), dir_.string() + "/dev/ram1(0)\n");
     const auto trace = take_trace();
     EXPECT_TRUE(std::any_of(trace.begin(), trace.end(), [](const nlohmann::json& j) {
@@ -238,16 +252,20 @@ TEST_F(RealLvm, MirrorLvLifecycle) {
     make_vg();
     const std::string data = data_set(6, 2 << 20);
     auto wait_synced = [&](const std::string& lv) {
-        lvm_ok("for i in $(seq 600); do "
-               "  p=$(lvs --noheadings -o copy_percent " + lv + " | tr -d ' '); "
-               "  [ \"$p\" = 100.00 ] && exit 0; sleep 0.1; done; exit 1");
+        lvm_ok(
+            "for i in $(seq 600); do "
+            "  p=$(lvs --noheadings -o copy_percent " +
+            lv +
+            " | tr -d ' '); "
+            "  [ \"$p\" = 100.00 ] && exit 0; sleep 0.1; done; exit 1");
     };
     lvm_ok("lvcreate -q --type mirror -m1 --mirrorlog core -L 24M -n m vg $D/ram0 $D/ram1");
     wait_synced("vg/m");
     EXPECT_EQ(lvm_out("dmsetup table vg-m | cut -d' ' -f3-7"), "mirror core 1 4096 2\n");
     ext4_with_data("$D/vg/m", data);
     // both legs hold the same bytes
-    EXPECT_EQ(lvm_out("cmp $D/mapper/vg-m_mimage_0 $D/mapper/vg-m_mimage_1 && echo same"), "same\n");
+    EXPECT_EQ(lvm_out("cmp $D/mapper/vg-m_mimage_0 $D/mapper/vg-m_mimage_1 && echo same"),
+              "same\n");
     lvm_ok("lvconvert -y -m0 vg/m");
     EXPECT_EQ(lvm_out("dmsetup table vg-m | cut -d' ' -f3"), "linear\n");
     expect_ext4_with_data("$D/vg/m", data);
@@ -273,7 +291,8 @@ TEST_F(RealLvm, PvmoveOntoADiskThatFailsWritesIsLvmsErrorAndTheSourceStays) {
     ASSERT_EQ(setup({"fault", "add", "ram1", "eio", "op=write"}).exit_code, 0);
     const ProgramResult r = lvm("pvmove -i0 $D/ram0 $D/ram1");
     EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
-    EXPECT_NE(r.err.find("Error writing device " + dir_.string() + "/dev/ram1"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Error writing device " + dir_.string() + "/dev/ram1"), std::string::npos)
+        << r.err;
     EXPECT_NE(r.err.find("Failed to write VG vg."), std::string::npos) << r.err;
     ASSERT_EQ(setup({"fault", "clear", "ram1"}).exit_code, 0);
     EXPECT_EQ(devices_of("vg/lv"), dir_.string() + "/dev/ram0(0)\n");
@@ -291,12 +310,14 @@ TEST_F(RealLvm, PvmoveOntoADataAreaThatFailsWritesCompletesAndLosesTheDataAsTheK
     lvm_ok("lvcreate -q -n lv -L 8M vg $D/ram0");
     lvm_ok("dd if=" + data + " of=$D/vg/lv bs=1M oflag=direct status=none");
     // PV data starts at sector 2048: the metadata area stays writable
-    ASSERT_EQ(setup({"fault", "add", "ram1", "eio", "sectors=2048-131071", "op=write"}).exit_code, 0);
+    ASSERT_EQ(setup({"fault", "add", "ram1", "eio", "sectors=2048-131071", "op=write"}).exit_code,
+              0);
     lvm_ok("pvmove -i0 $D/ram0 $D/ram1");
     EXPECT_EQ(devices_of("vg/lv"), dir_.string() + "/dev/ram1(0)\n");
     const ProgramResult cmp = lvm("cmp -s " + data + " $D/vg/lv && echo same || echo differs");
     EXPECT_EQ(cmp.out, "differs\n");
-    EXPECT_EQ(lvm_out("$DMEMU_SETUP --dir " + dir_.string() + " dmesg | grep -c 'Write error during recovery' || true"),
+    EXPECT_EQ(lvm_out("$DMEMU_SETUP --dir " + dir_.string() +
+                      " dmesg | grep -c 'Write error during recovery' || true"),
               "0\n");
 }
 
@@ -306,8 +327,9 @@ TEST_F(RealLvm, PvmoveOntoADataAreaThatFailsWritesCompletesAndLosesTheDataAsTheK
 TEST_F(RealLvm, PvmoveTableSwapsMatchTheGolden) {
     make_vg();
     // a: two segments on ram0 with b's between them; all three move.
-    lvm_ok("lvcreate -q -n a -L 8M vg $D/ram0; lvcreate -q -n b -L 8M vg $D/ram0; "
-           "lvextend -q -L 16M vg/a $D/ram0");
+    lvm_ok(
+        "lvcreate -q -n a -L 8M vg $D/ram0; lvcreate -q -n b -L 8M vg $D/ram0; "
+        "lvextend -q -L 16M vg/a $D/ram0");
     take_trace();
     lvm_ok("pvmove -i0 $D/ram0 $D/ram1");
     // The operations that change state, one line each; uuids numbered in order of appearance.
@@ -315,10 +337,11 @@ TEST_F(RealLvm, PvmoveTableSwapsMatchTheGolden) {
     std::string text;
     for (const auto& j : take_trace()) {
         const std::string cmd = j["cmd"];
-        if (cmd != "dev_create" && cmd != "table_load" && cmd != "dev_suspend" && cmd != "dev_remove" &&
-            cmd != "table_clear" && cmd != "dev_rename")
+        if (cmd != "dev_create" && cmd != "table_load" && cmd != "dev_suspend" &&
+            cmd != "dev_remove" && cmd != "table_clear" && cmd != "dev_rename")
             continue;
-        std::string line = cmd == "dev_suspend" ? (j["suspend"].get<bool>() ? "suspend" : "resume") : cmd;
+        std::string line =
+            cmd == "dev_suspend" ? (j["suspend"].get<bool>() ? "suspend" : "resume") : cmd;
         if (j.contains("name")) line += " " + j["name"].get<std::string>();
         if (j.contains("devt")) line += " " + j["devt"].get<std::string>();
         if (j.contains("uuid")) {
@@ -348,7 +371,8 @@ TEST_F(RealLvm, PvmoveTableSwapsMatchTheGolden) {
     for (std::string l; std::getline(lines, l);)
         if (l.rfind("    ", 0) != 0) ops.push_back(l);
     int mirror_loads = 0;
-    for (std::size_t at = 0; (at = text.find(" mirror core ", at)) != std::string::npos; ++at) ++mirror_loads;
+    for (std::size_t at = 0; (at = text.find(" mirror core ", at)) != std::string::npos; ++at)
+        ++mirror_loads;
     EXPECT_EQ(mirror_loads, 3) << "one mirrored segment per load of pvmove0, three segments";
     ASSERT_FALSE(ops.empty());
     EXPECT_EQ(ops.front().rfind("dev_create vg-pvmove0", 0), 0u) << text;

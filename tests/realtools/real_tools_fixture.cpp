@@ -31,8 +31,9 @@ Verdict dynamic_busybox(std::string* why) {
     std::string head(4096, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     if (head.find("ld-linux") != std::string::npos) return Verdict::run;
-    *why = "/bin/busybox is statically linked (busybox-static?): LD_PRELOAD cannot reach it; "
-           "install Debian's busybox (tools/setup.sh)";
+    *why =
+        "/bin/busybox is statically linked (busybox-static?): LD_PRELOAD cannot reach it; "
+        "install Debian's busybox (tools/setup.sh)";
     return frontend_test::in_ci() ? Verdict::fail : Verdict::skip;
 }
 
@@ -49,7 +50,9 @@ std::string dmemu_setup_bin() { return from_env("DMEMU_SETUP_BIN", DMEMU_SETUP_B
 std::string dmemu_ulogd_bin() { return from_env("DMEMU_ULOGD_BIN", DMEMU_ULOGD_BIN_DEFAULT); }
 std::string real_dmsetup() { return from_env("DMEMU_DMSETUP", "/usr/sbin/dmsetup"); }
 std::string oracle_lib() { return from_env("DMEMU_ORACLE_LIB", DMEMU_ORACLE_LIB); }
-std::string fixtures_cases_dir() { return from_env("DMEMU_FIXTURES_CASES_DIR", DMEMU_FIXTURES_CASES_DIR); }
+std::string fixtures_cases_dir() {
+    return from_env("DMEMU_FIXTURES_CASES_DIR", DMEMU_FIXTURES_CASES_DIR);
+}
 std::string ulog_oracle_dir() { return from_env("DMEMU_ULOG_ORACLE_DIR", DMEMU_ULOG_ORACLE_DIR); }
 
 void RealToolsTest::SetUp() {
@@ -113,12 +116,18 @@ fs::path RealToolsTest::busybox_bin() {
     return bin;
 }
 
-ProgramResult RealToolsTest::exec_shell(const std::string& script, const std::vector<std::string>& env,
-                                        bool busybox, const std::string& stdin_text) {
+ProgramResult RealToolsTest::exec_shell(const std::string& script,
+                                        const std::vector<std::string>& env, bool busybox,
+                                        const std::string& stdin_text) {
     const std::string sbin = fs::path(real_dmsetup()).parent_path().string();
     std::string path_var = sbin + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
     if (busybox) path_var = busybox_bin().string() + ":" + path_var;
-    std::vector<std::string> args{"exec", dir_.string(), "--", "env", "LC_ALL=C", "PATH=" + path_var,
+    std::vector<std::string> args{"exec",
+                                  dir_.string(),
+                                  "--",
+                                  "env",
+                                  "LC_ALL=C",
+                                  "PATH=" + path_var,
                                   "DMEMU_SETUP=" + dmemu_setup_bin()};
     args.insert(args.end(), env.begin(), env.end());
     if (busybox) {

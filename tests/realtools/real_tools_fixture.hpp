@@ -44,7 +44,8 @@ protected:
 
     // `dmemu exec DIR -- bash -c SCRIPT` (or busybox sh when `busybox`), with LC_ALL=C and the
     // directory of the real dmsetup first on PATH; `env` adds NAME=VALUE pairs.
-    cli_test::ProgramResult exec_shell(const std::string& script, const std::vector<std::string>& env = {},
+    cli_test::ProgramResult exec_shell(const std::string& script,
+                                       const std::vector<std::string>& env = {},
                                        bool busybox = false, const std::string& stdin_text = {});
     // `dmemu-setup ARGS` against the daemon.
     cli_test::ProgramResult setup(const std::vector<std::string>& args);

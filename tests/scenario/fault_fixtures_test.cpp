@@ -14,8 +14,8 @@ namespace dmemu::scenario::test {
 namespace {
 
 struct FaultFixture {
-    std::string file;       // under fixtures/scenarios/
-    std::string plan;       // under fixtures/scenarios/, or empty
+    std::string file;  // under fixtures/scenarios/
+    std::string plan;  // under fixtures/scenarios/, or empty
 };
 
 const std::vector<FaultFixture>& fault_fixtures() {
@@ -44,11 +44,13 @@ TEST_P(FaultFixtures, PassWithUuidAndLuid) {
             ASSERT_TRUE(f.plan.empty()) << "run_isolated takes no fault plan";
             const Outcome o = run_isolated(s, seed, logs::MatchMode::uuid_luid, true);
             std::string why;
-            for (std::size_t i = 0; i < o.failed.size(); ++i) why += o.failed[i] + ": " + o.messages[i] + "\n";
+            for (std::size_t i = 0; i < o.failed.size(); ++i)
+                why += o.failed[i] + ": " + o.messages[i] + "\n";
             EXPECT_TRUE(o.passed) << f.file << " seed " << seed << "\n" << why;
             EXPECT_TRUE(o.torn_down) << f.file << " seed " << seed;
             bool fired = false;
-            for (const auto& l : o.trace) fired = fired || l.find("\"kind\":\"fault\"") != std::string::npos;
+            for (const auto& l : o.trace)
+                fired = fired || l.find("\"kind\":\"fault\"") != std::string::npos;
             EXPECT_TRUE(fired) << f.file << " seed " << seed << ": no fault fired";
             continue;
         }
@@ -91,8 +93,8 @@ TEST(FaultSweep, PvmoveSwapUnderAMixedPlanHasNoFailedExpectation) {
     const std::string text = out.str();
     EXPECT_NE(text.find(std::to_string(kSweepSeeds) + " passed, 0 failed"), std::string::npos);
     EXPECT_NE(text.find(" checked, 0 failed"), std::string::npos);
-    for (const char* fault : {"ulog drop", "ulog duplicate", "ulog delay", "log-server crash",
-                              "disk latency"})
+    for (const char* fault :
+         {"ulog drop", "ulog duplicate", "ulog delay", "log-server crash", "disk latency"})
         EXPECT_NE(text.find(fault), std::string::npos) << fault << " never fired";
 }
 

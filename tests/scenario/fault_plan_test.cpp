@@ -67,8 +67,9 @@ TEST(FaultPlan, ErrorsNameTheLineAndTheWord) {
     EXPECT_EQ(parse_error("\nflood d\n"),
               "p.plan:2: expected disk, transport or crash-log-server, got 'flood' "
               "(docs/faults.md, Fault plans)");
-    EXPECT_NE(parse_error("disk d eio sectors=9-1\n").find("p.plan:1: fault: eio: bad sector range"),
-              std::string::npos);
+    EXPECT_NE(
+        parse_error("disk d eio sectors=9-1\n").find("p.plan:1: fault: eio: bad sector range"),
+        std::string::npos);
     EXPECT_NE(parse_error("transport drop dir=up\n").find("p.plan:1: fault: drop: bad dir 'up'"),
               std::string::npos);
     EXPECT_NE(parse_error("crash-log-server at=NOPE\n").find("unknown request type 'NOPE'"),
@@ -157,7 +158,8 @@ expect legs-identical m
     bool restarted = false, reconnected = false;
     for (const auto& l : o.trace) {
         restarted = restarted || l.find(R"("event":"restart","by":"plan")") != std::string::npos;
-        reconnected = reconnected || l.find("Reconnected to userspace log server") != std::string::npos;
+        reconnected =
+            reconnected || l.find("Reconnected to userspace log server") != std::string::npos;
     }
     EXPECT_TRUE(restarted);
     EXPECT_TRUE(reconnected);
@@ -184,7 +186,8 @@ disk leg1 latency dist=uniform:1-3ms
 
 TEST(FaultPlan, ReplayReproducesARunWithAPlan) {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / ("dmemu-plan-test-" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("dmemu-plan-test-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const std::string scn = (dir / "m.scn").string();
     std::ofstream(scn) << kMirror;

@@ -52,12 +52,17 @@ TEST_F(NumberArgs, Linear) {
 
 TEST_F(NumberArgs, StripedCountsAreKstrtouintOffsetsAreSscanf) {
     for (const Case& c :
-         {Case{"0 256 striped +2 128 /dev/ram0 0 /dev/ram1 0", "", "0 256 striped 2 128 1:0 0 1:1 0"},
-          Case{"0 256 striped -2 128 /dev/ram0 0 /dev/ram1 0", ": striped: Invalid stripe count", ""},
-          Case{"0 256 striped 2 +128 /dev/ram0 0 /dev/ram1 0", "", "0 256 striped 2 128 1:0 0 1:1 0"},
+         {Case{"0 256 striped +2 128 /dev/ram0 0 /dev/ram1 0", "",
+               "0 256 striped 2 128 1:0 0 1:1 0"},
+          Case{"0 256 striped -2 128 /dev/ram0 0 /dev/ram1 0", ": striped: Invalid stripe count",
+               ""},
+          Case{"0 256 striped 2 +128 /dev/ram0 0 /dev/ram1 0", "",
+               "0 256 striped 2 128 1:0 0 1:1 0"},
           Case{"0 256 striped 2 -128 /dev/ram0 0 /dev/ram1 0", ": striped: Invalid chunk_size", ""},
-          Case{"0 256 striped 2 128 /dev/ram0 +0 /dev/ram1 0", ": striped: Couldn't parse stripe destination", ""},
-          Case{"0 256 striped 002 0128 /dev/ram0 016 /dev/ram1 0", "", "0 256 striped 2 128 1:0 16 1:1 0"}})
+          Case{"0 256 striped 2 128 /dev/ram0 +0 /dev/ram1 0",
+               ": striped: Couldn't parse stripe destination", ""},
+          Case{"0 256 striped 002 0128 /dev/ram0 016 /dev/ram1 0", "",
+               "0 256 striped 2 128 1:0 16 1:1 0"}})
         check(c);
 }
 
@@ -67,8 +72,10 @@ TEST_F(NumberArgs, MirrorAndItsLog) {
                   ": mirror: Invalid mirror log argument count", ""},
              Case{"0 2048 mirror core 1 +1024 2 /dev/ram0 0 /dev/ram1 0",
                   "dirty region log: invalid region size +1024", ""},
-             Case{"0 2048 mirror core 1 1024 +2 /dev/ram0 0 /dev/ram1 0", ": mirror: Invalid number of mirrors", ""},
-             Case{"0 2048 mirror core 1 1024 2 /dev/ram0 +0 /dev/ram1 0", ": mirror: Invalid offset", ""},
+             Case{"0 2048 mirror core 1 1024 +2 /dev/ram0 0 /dev/ram1 0",
+                  ": mirror: Invalid number of mirrors", ""},
+             Case{"0 2048 mirror core 1 1024 2 /dev/ram0 +0 /dev/ram1 0",
+                  ": mirror: Invalid offset", ""},
              Case{"0 2048 mirror core 1 1024 2 /dev/ram0 0 /dev/ram1 0 +1 handle_errors",
                   ": mirror: Invalid number of features", ""},
              Case{"0 2048 mirror core 01 01024 02 /dev/ram0 00 /dev/ram1 08 01 handle_errors", "",
@@ -78,11 +85,12 @@ TEST_F(NumberArgs, MirrorAndItsLog) {
 }
 
 TEST_F(NumberArgs, Flakey) {
-    for (const Case& c : {Case{"0 100 flakey /dev/ram0 +0 5 5", ": flakey: Invalid device sector", ""},
-                          Case{"0 100 flakey /dev/ram0 0 +5 5", ": flakey: Invalid up interval", ""},
-                          // 6.1 reads the down interval with the up interval's dm_arg (t32)
-                          Case{"0 100 flakey /dev/ram0 0 5 -5", ": flakey: Invalid up interval", ""},
-                          Case{"0 100 flakey /dev/ram0 08 05 005", "", "0 100 flakey 1:0 8 5 5 0 "}})
+    for (const Case& c :
+         {Case{"0 100 flakey /dev/ram0 +0 5 5", ": flakey: Invalid device sector", ""},
+          Case{"0 100 flakey /dev/ram0 0 +5 5", ": flakey: Invalid up interval", ""},
+          // 6.1 reads the down interval with the up interval's dm_arg (t32)
+          Case{"0 100 flakey /dev/ram0 0 5 -5", ": flakey: Invalid up interval", ""},
+          Case{"0 100 flakey /dev/ram0 08 05 005", "", "0 100 flakey 1:0 8 5 5 0 "}})
         check(c);
 }
 
@@ -94,10 +102,11 @@ TEST_F(NumberArgs, Delay) {
 }
 
 TEST_F(NumberArgs, DustBlockSizeIsKstrtouint) {
-    for (const Case& c : {Case{"0 131072 dust /dev/ram0 0 +512", "", "0 131072 dust 1:0 0 512"},
-                          Case{"0 131072 dust /dev/ram0 0 -512", ": dust: Invalid block size parameter", ""},
-                          Case{"0 131072 dust /dev/ram0 +0 512", ": dust: Invalid device offset sector", ""},
-                          Case{"0 131072 dust /dev/ram0 00 0512", "", "0 131072 dust 1:0 0 512"}})
+    for (const Case& c :
+         {Case{"0 131072 dust /dev/ram0 0 +512", "", "0 131072 dust 1:0 0 512"},
+          Case{"0 131072 dust /dev/ram0 0 -512", ": dust: Invalid block size parameter", ""},
+          Case{"0 131072 dust /dev/ram0 +0 512", ": dust: Invalid device offset sector", ""},
+          Case{"0 131072 dust /dev/ram0 00 0512", "", "0 131072 dust 1:0 0 512"}})
         check(c);
 }
 

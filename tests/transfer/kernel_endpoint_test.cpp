@@ -6,13 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <cerrno>
 #include <chrono>
 #include <functional>
 #include <optional>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"

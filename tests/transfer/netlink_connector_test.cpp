@@ -30,7 +30,8 @@ using test::Bytes;
 
 Bytes ctr_request() {
     // 180 + 25 bytes: not a multiple of 4, so the datagram carries padding
-    return encode(make_request("LVM-m1", 7, UlogRequestType::ctr, 42, as_bytes("65536 clustered-core 1024")));
+    return encode(
+        make_request("LVM-m1", 7, UlogRequestType::ctr, 42, as_bytes("65536 clustered-core 1024")));
 }
 
 std::uint32_t u32_at(const Bytes& b, std::size_t off) {
@@ -69,7 +70,8 @@ TEST(NetlinkFrame, UnwrapKeepsTheCnMsgAndItsLenBytes) {
 TEST(NetlinkFrame, UnwrapDropsWhatCnRxSkbDrops) {
     const Bytes good = netlink_wrap(ctr_request());
     std::string why;
-    EXPECT_FALSE(netlink_unwrap(Bytes(good.begin(), good.begin() + 15), &why)) << "shorter than nlmsghdr";
+    EXPECT_FALSE(netlink_unwrap(Bytes(good.begin(), good.begin() + 15), &why))
+        << "shorter than nlmsghdr";
     Bytes longer = good;
     const std::uint32_t claim = static_cast<std::uint32_t>(good.size() + 4);
     std::memcpy(longer.data(), &claim, 4);
@@ -139,7 +141,7 @@ TEST_F(NetlinkConnectorTest, RepliesAreUnframedAndGarbageIsDropped) {
     const Bytes framed = netlink_wrap(reply);
     ASSERT_EQ(::send(fd, framed.data(), framed.size(), 0), static_cast<ssize_t>(framed.size()));
     ASSERT_TRUE(run_until([&] { return at_kernel.size() == 1; }));
-    EXPECT_EQ(at_kernel[0], reply);  // the garbage never reached the kernel side
+    EXPECT_EQ(at_kernel[0], reply);     // the garbage never reached the kernel side
     EXPECT_EQ(server.listeners(), 1u);  // and did not cost the socket its connection
     ::close(fd);
 }

@@ -7,6 +7,8 @@
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
 
+#include "transfer/carriers/seqpacket_blocking_server.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -23,7 +25,6 @@
 
 #include "tests/transfer/transfer_test_support.hpp"
 #include "transfer/carriers/seq_packet_protocol.hpp"
-#include "transfer/carriers/seqpacket_blocking_server.hpp"
 #include "transfer/carriers/seqpacket_client.hpp"
 
 namespace dmemu::transfer {

@@ -7,23 +7,23 @@
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cerrno>
 #include <chrono>
-#include <filesystem>
-#include <functional>
-#include <system_error>
 #include <cstdint>
 #include <exception>
+#include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "emu/util/kernel_log.hpp"

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The log server engine in its three match modes through the pvmove-style swap, malformed
 // input, the kernel's -ESRCH reconnect path against a stopped server, and timeouts.
-#include "ulog_test_support.hpp"
-
 #include "transfer/cn_msg.hpp"
+#include "ulog_test_support.hpp"
 
 namespace dmemu::logs::test {
 namespace {
@@ -65,8 +64,9 @@ TEST_F(UuidLuidMode, SwapResumesNewLogAndDestroysOld) {
 
 TEST_F(UuidLuidMode, SecondCtrWithSameLuidIsRefused) {
     auto l = must_make({"LVM-testuuid", "clustered-core", "1024"});
-    auto msg = transfer::make_request("LVM-testuuid", engine().events().front().luid,
-                                      UlogRequestType::ctr, 7, transfer::as_bytes("64 clustered-core 8"));
+    auto msg =
+        transfer::make_request("LVM-testuuid", engine().events().front().luid, UlogRequestType::ctr,
+                               7, transfer::as_bytes("64 clustered-core 8"));
     auto resp = engine().handle(msg);
     EXPECT_EQ(resp.error, -EINVAL);
     destroy(l);
@@ -131,20 +131,22 @@ TEST_F(ReconnectTest, NoServerFailsCtrWithKernelLines) {
     server_.stop();
     auto r = make_log({"uuid2", "clustered-core", "1024"});
     EXPECT_EQ(r.error, -ESRCH);
-    EXPECT_EQ(kernel_lines(),
-              (std::vector<std::string>{
-                  "device-mapper: dm-log-userspace: Unable to send log request [1] to userspace: -3",
-                  "device-mapper: dm-log-userspace: Userspace log server not found"}));
+    EXPECT_EQ(
+        kernel_lines(),
+        (std::vector<std::string>{
+            "device-mapper: dm-log-userspace: Unable to send log request [1] to userspace: -3",
+            "device-mapper: dm-log-userspace: Userspace log server not found"}));
 }
 
 TEST_F(ReconnectTest, NoEndpointBehavesAsNoServer) {
     env_.set_endpoint(nullptr);
     auto r = make_log({"uuid3", "clustered-core", "1024"});
     EXPECT_EQ(r.error, -ESRCH);
-    EXPECT_EQ(kernel_lines(),
-              (std::vector<std::string>{
-                  "device-mapper: dm-log-userspace: Unable to send log request [1] to userspace: -3",
-                  "device-mapper: dm-log-userspace: Userspace log server not found"}));
+    EXPECT_EQ(
+        kernel_lines(),
+        (std::vector<std::string>{
+            "device-mapper: dm-log-userspace: Unable to send log request [1] to userspace: -3",
+            "device-mapper: dm-log-userspace: Userspace log server not found"}));
 }
 
 TEST_F(ReconnectTest, ServerBackAfterFiveSecondsReconnectsAtSix) {
@@ -199,9 +201,11 @@ TEST_F(SilentServerTest, TimeoutsWarnAndResend) {
     EXPECT_FALSE(r.has_value());
     std::vector<std::string> lines;
     for (const auto& l : klog_.since(before)) lines.push_back(l.text);
-    EXPECT_EQ(lines, (std::vector<std::string>{
-                         "device-mapper: dm-log-userspace: [testuuid] Request timed out: [3/2] - retrying",
-                         "device-mapper: dm-log-userspace: [testuuid] Request timed out: [3/3] - retrying"}));
+    EXPECT_EQ(
+        lines,
+        (std::vector<std::string>{
+            "device-mapper: dm-log-userspace: [testuuid] Request timed out: [3/2] - retrying",
+            "device-mapper: dm-log-userspace: [testuuid] Request timed out: [3/3] - retrying"}));
     server_.start();  // answers the next resend
     clock_.run_until_idle();
     ASSERT_TRUE(r.has_value());
@@ -224,8 +228,8 @@ protected:
         return got;
     }
     static std::vector<std::byte> request(std::uint32_t raw_type, std::vector<std::byte> payload) {
-        auto bytes = transfer::encode(transfer::make_request("LVM-x", 5, UlogRequestType::is_clean,
-                                                             42, payload));
+        auto bytes = transfer::encode(
+            transfer::make_request("LVM-x", 5, UlogRequestType::is_clean, 42, payload));
         std::memcpy(bytes.data() + sizeof(transfer::CnMsg) + 152, &raw_type, 4);
         return bytes;
     }
@@ -254,13 +258,13 @@ TEST_F(MalformedTest, BadPayloadGetsEinval) {
 }
 
 TEST_F(MalformedTest, UnknownLogGetsEinvalAndClearIsAckedAtOnce) {
-    auto got = send_raw(transfer::encode(transfer::make_request(
-        "nobody", 9, UlogRequestType::get_sync_count, 1, {})));
+    auto got = send_raw(transfer::encode(
+        transfer::make_request("nobody", 9, UlogRequestType::get_sync_count, 1, {})));
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0].req->error, -EINVAL);
     std::vector<std::byte> region(8);
-    got = send_raw(transfer::encode(transfer::make_request(
-        "nobody", 9, UlogRequestType::clear_region, 2, region)));
+    got = send_raw(transfer::encode(
+        transfer::make_request("nobody", 9, UlogRequestType::clear_region, 2, region)));
     ASSERT_EQ(got.size(), 1u);
     EXPECT_TRUE(got[0].is_bare_ack());
     EXPECT_EQ(got[0].cn.seq, 2u);

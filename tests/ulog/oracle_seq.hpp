@@ -30,7 +30,8 @@ inline OracleSeq parse_oracle_seq(std::istream& in) {
         std::string word, type, log;
         while (words >> word) {
             if (word.rfind("type=", 0) == 0) type = word.substr(5, word.find('(') - 5);
-            if (word.size() > 1 && word[0] == 'L' && std::isdigit(static_cast<unsigned char>(word[1])))
+            if (word.size() > 1 && word[0] == 'L' &&
+                std::isdigit(static_cast<unsigned char>(word[1])))
                 log = word;
         }
         out.requests.push_back(type + " " + log);

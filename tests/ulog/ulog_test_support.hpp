@@ -7,26 +7,26 @@
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
 
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "emu/core/target.hpp"
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
 #include "logs/userspace/log_server_connection.hpp"
 #include "logs/userspace/userspace_log.hpp"
-#include "transfer/kernel_endpoint.hpp"
 #include "tests/ulog/oracle_seq.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <gtest/gtest.h>
-
-#include <fstream>
-#include <map>
-#include <optional>
-#include <cctype>
-#include <sstream>
-#include <string>
-#include <vector>
+#include "transfer/kernel_endpoint.hpp"
 
 namespace dmemu::logs::test {
 

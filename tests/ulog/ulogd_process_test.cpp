@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // dmemu-ulogd as a real process on a Unix socket in a temp dir: start it as a child, one
 // round trip (CTR, GET_REGION_SIZE) through the kernel endpoint, SIGTERM, clean exit.
-#include "ulog_test_support.hpp"
-
-#include "transfer/carriers/seqpacket_client.hpp"
-
-#include <filesystem>
 #include <signal.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "transfer/carriers/seqpacket_client.hpp"
+#include "ulog_test_support.hpp"
 
 namespace dmemu::logs::test {
 namespace {
@@ -58,8 +58,9 @@ TEST(UlogdProcess, ServesOneRoundTripAndStopsOnSigterm) {
         boost::asio::co_spawn(
             ctx,
             [&]() -> boost::asio::awaitable<void> {
-                ctr = co_await endpoint.consult("LVM-proc", 1, transfer::UlogRequestType::ctr,
-                                                transfer::as_bytes("65536 clustered-core 1024"), 128);
+                ctr =
+                    co_await endpoint.consult("LVM-proc", 1, transfer::UlogRequestType::ctr,
+                                              transfer::as_bytes("65536 clustered-core 1024"), 128);
                 grs = co_await endpoint.consult("LVM-proc", 1,
                                                 transfer::UlogRequestType::get_region_size, {}, 8);
                 ctx.stop();

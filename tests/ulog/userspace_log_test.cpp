@@ -2,9 +2,9 @@
 // The "userspace" dirty log (logs/userspace/userspace_log.cpp) against the in-process server
 // on a virtual clock: the request streams of the oracle's captured cases, ctr errors, the
 // -ESRCH reconnect path, timeouts, flush batching and status.
-#include "ulog_test_support.hpp"
-
 #include <sstream>
+
+#include "ulog_test_support.hpp"
 
 namespace dmemu::logs::test {
 namespace {
@@ -24,7 +24,8 @@ protected:
             in >> verb >> name >> arg;
             auto& log = logs_[name];
             if (verb == "ctr") {
-                log = must_make({"LVM-testuuid", "clustered-core", arg ? std::to_string(arg) : "1024"});
+                log = must_make(
+                    {"LVM-testuuid", "clustered-core", arg ? std::to_string(arg) : "1024"});
                 ASSERT_TRUE(log) << op;
             } else if (verb == "resume") {
                 EXPECT_EQ(run(log->resume()), 0) << op;
@@ -70,24 +71,22 @@ protected:
 // create (ctr, kmirrord's GET_SYNC_COUNT, resume, first resync work), table, status, writes,
 // a read, status, remove.
 TEST_F(UserspaceLogTest, CreateStatusWriteRemoveMatchesOracle) {
-    script({"ctr a", "gsc a", "resume a", "grw a", "status a", "status a",
-            "insync a 0", "insync a 0", "mark a 0", "flush a", "clear a 0", "flush a",
+    script({"ctr a",       "gsc a",       "resume a",  "grw a",   "status a",   "status a",
+            "insync a 0",  "insync a 0",  "mark a 0",  "flush a", "clear a 0",  "flush a",
             "insync a 15", "insync a 15", "mark a 15", "flush a", "clear a 15", "flush a",
-            "insync a 39", "status a", "pre a", "post a", "dtr a"});
+            "insync a 39", "status a",    "pre a",     "post a",  "dtr a"});
     EXPECT_EQ(seen(), oracle_sequence("a-create-core"));
 }
 
 // Two logs with one uuid: load L2 while L1 is live, suspend L1, resume L2 (RESUME before the
 // old DTR), a swap to another uuid, and resume doing suspend and swap in one step.
 TEST_F(UserspaceLogTest, SwapSameUuidMatchesOracle) {
-    script({"ctr l1", "gsc l1", "resume l1", "grw l1", "status l1",
-            "ctr l2", "gsc l2", "status l1", "pre l1", "post l1",
-            "resume l2", "grw l2", "dtr l1", "status l2"});
+    script({"ctr l1", "gsc l1", "resume l1", "grw l1", "status l1", "ctr l2", "gsc l2", "status l1",
+            "pre l1", "post l1", "resume l2", "grw l2", "dtr l1", "status l2"});
     // L3 has another uuid.
     logs_["l3"] = must_make({"LVM-otheruuid", "clustered-core", "1024"});
-    script({"gsc l3", "pre l2", "post l2", "resume l3", "grw l3", "dtr l2",
-            "ctr l4", "gsc l4", "pre l3", "post l3", "resume l4", "grw l4", "dtr l3",
-            "pre l4", "post l4", "dtr l4"});
+    script({"gsc l3", "pre l2", "post l2", "resume l3", "grw l3", "dtr l2", "ctr l4", "gsc l4",
+            "pre l3", "post l3", "resume l4", "grw l4", "dtr l3", "pre l4", "post l4", "dtr l4"});
     EXPECT_EQ(seen(), oracle_sequence("b-swap-same-uuid"));
     EXPECT_TRUE(engine().pending().empty());
     EXPECT_TRUE(engine().official().empty());
@@ -96,17 +95,17 @@ TEST_F(UserspaceLogTest, SwapSameUuidMatchesOracle) {
 // load then clear; load over an inactive table (new CTR first, old DTR last); remove with an
 // inactive table (its DTR first). The oracle server sent no GET_RESYNC_WORK after this RESUME.
 TEST_F(UserspaceLogTest, LoadClearAndLoadOverInactiveMatchOracle) {
-    script({"ctr l1", "gsc l1", "resume l1", "ctr l2", "gsc l2", "status l2", "dtr l2",
-            "status l1", "ctr l3", "gsc l3", "ctr l4 2048", "gsc l4", "dtr l3",
-            "dtr l4", "pre l1", "post l1", "dtr l1"});
+    script({"ctr l1", "gsc l1", "resume l1", "ctr l2", "gsc l2", "status l2", "dtr l2", "status l1",
+            "ctr l3", "gsc l3", "ctr l4 2048", "gsc l4", "dtr l3", "dtr l4", "pre l1", "post l1",
+            "dtr l1"});
     EXPECT_EQ(seen(), oracle_sequence("c-load-clear"));
 }
 
 TEST_F(UserspaceLogTest, SuspendResumeRemoveMatchesOracle) {
-    script({"ctr l1", "gsc l1", "resume l1", "grw l1", "pre l1", "post l1", "status l1",
-            "resume l1", "grw l1", "pre l1", "post l1", "resume l1", "grw l1",
-            "pre l1", "post l1", "resume l1", "grw l1", "pre l1", "post l1", "dtr l1",
-            "ctr l2", "gsc l2", "resume l2", "grw l2", "pre l2", "post l2", "dtr l2"});
+    script({"ctr l1",    "gsc l1",    "resume l1", "grw l1",  "pre l1",    "post l1", "status l1",
+            "resume l1", "grw l1",    "pre l1",    "post l1", "resume l1", "grw l1",  "pre l1",
+            "post l1",   "resume l1", "grw l1",    "pre l1",  "post l1",   "dtr l1",  "ctr l2",
+            "gsc l2",    "resume l2", "grw l2",    "pre l2",  "post l2",   "dtr l2"});
     EXPECT_EQ(seen(), oracle_sequence("d-suspend-resume-remove"));
 }
 
@@ -122,7 +121,8 @@ TEST_F(UserspaceLogTest, CtrStringHasLengthAndArgsWithoutNul) {
 
 TEST_F(UserspaceLogTest, TableStatusHasTrailingSpace) {
     auto log = must_make({"LVM-testuuid", "clustered-core", "1024"});
-    EXPECT_EQ(run(log->status(emu::StatusType::table)), "userspace 3 LVM-testuuid clustered-core 1024 ");
+    EXPECT_EQ(run(log->status(emu::StatusType::table)),
+              "userspace 3 LVM-testuuid clustered-core 1024 ");
     // cmirrord routes STATUS_INFO through the cluster (local.c), and a log joins its CPG at RESUME.
     EXPECT_EQ(run(log->status(emu::StatusType::info)), "userspace 1 COM_FAILURE");
     run(log->resume());
@@ -133,8 +133,9 @@ TEST_F(UserspaceLogTest, TableStatusHasTrailingSpace) {
 TEST_F(UserspaceLogTest, RejectsTooFewArguments) {
     auto r = make_log({"uuid1", "clustered-core"});
     EXPECT_EQ(r.error, -EINVAL);
-    EXPECT_EQ(kernel_lines(), std::vector<std::string>{
-                                  "device-mapper: dm-log-userspace: Too few arguments to userspace dirty log"});
+    EXPECT_EQ(kernel_lines(),
+              std::vector<std::string>{
+                  "device-mapper: dm-log-userspace: Too few arguments to userspace dirty log"});
     EXPECT_TRUE(engine().events().empty());
 }
 
@@ -148,16 +149,18 @@ TEST_F(UserspaceLogTest, RejectsLongUuid) {
 TEST_F(UserspaceLogTest, ServerRefusingCtrFailsToCreateLog) {
     auto r = make_log({"uuid2", "clustered-bogus", "1024"});
     EXPECT_EQ(r.error, -EINVAL);
-    EXPECT_EQ(kernel_lines(), std::vector<std::string>{
-                                  "device-mapper: dm-log-userspace: Userspace log server failed to create log"});
+    EXPECT_EQ(kernel_lines(),
+              std::vector<std::string>{
+                  "device-mapper: dm-log-userspace: Userspace log server failed to create log"});
 }
 
 TEST_F(UserspaceLogTest, DiskLogDeviceFromCtrReplyIsOpened) {
     auto r = make_log({"uuid4", "clustered-disk", "253:2", "1024"});
     EXPECT_EQ(r.error, -ENODEV);  // FakeEnv has no devices
     EXPECT_EQ(env_.requested_devices, std::vector<std::string>{"253:2"});
-    EXPECT_EQ(kernel_lines(), std::vector<std::string>{
-                                  "device-mapper: dm-log-userspace: Failed to register 253:2 with device-mapper"});
+    EXPECT_EQ(kernel_lines(),
+              std::vector<std::string>{
+                  "device-mapper: dm-log-userspace: Failed to register 253:2 with device-mapper"});
     // No DTR after a failed ctr: CTR and GET_REGION_SIZE only.
     EXPECT_EQ(seen(), (std::vector<std::string>{"CTR L1", "GET_REGION_SIZE L1"}));
 }

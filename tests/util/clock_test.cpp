@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "emu/util/clock.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <chrono>
 #include <vector>
 
@@ -54,10 +54,13 @@ TEST(Sleep, CoroutineWakesAtVirtualDeadline) {
     Sleep sleep(clock);
     bool woke = false;
     TimePoint at{};
-    asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-        woke = co_await sleep.for_(15s);
-        at = clock.now();
-    }, asio::detached);
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            woke = co_await sleep.for_(15s);
+            at = clock.now();
+        },
+        asio::detached);
     clock.run_until_idle();
     EXPECT_TRUE(woke);
     EXPECT_EQ(at.time_since_epoch(), Duration(15s));
@@ -68,8 +71,8 @@ TEST(Sleep, CancelWakesEarlyWithFalse) {
     VirtualClock clock(ctx);
     Sleep sleep(clock);
     std::optional<bool> result;
-    asio::co_spawn(ctx, [&]() -> asio::awaitable<void> { result = co_await sleep.for_(15s); },
-                   asio::detached);
+    asio::co_spawn(
+        ctx, [&]() -> asio::awaitable<void> { result = co_await sleep.for_(15s); }, asio::detached);
     clock.call_after(1s, [&] { sleep.cancel(); });
     clock.run_until_idle();
     ASSERT_TRUE(result.has_value());

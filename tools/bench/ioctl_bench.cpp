@@ -4,20 +4,19 @@
 //          endpoint): what libdevmapper costs per ioctl
 //   json   the same request as dmemu-setup's JSON line on DIR/control.sock, one connection
 // Prints "MODE N seconds"; both loops check every answer.
+#include <fcntl.h>
 #include <linux/dm-ioctl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <fcntl.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace {
 
@@ -71,7 +70,8 @@ int json_loop(const std::string& dir, const std::string& name, long n) {
             if (got <= 0) return 1;
             in.append(chunk, static_cast<std::size_t>(got));
         }
-        if (in.compare(0, 10, R"({"data_out)") != 0 && in.find(R"("error":0)") == std::string::npos) {
+        if (in.compare(0, 10, R"({"data_out)") != 0 &&
+            in.find(R"("error":0)") == std::string::npos) {
             std::fprintf(stderr, "ioctl_bench: unexpected reply %s\n", in.substr(0, nl).c_str());
             return 1;
         }
@@ -88,7 +88,9 @@ int main(int argc, char** argv) {
     CLI::App app{"control requests per second through the preload library or the JSON socket"};
     std::string mode, dir, name = "b";
     long n = 20000;
-    app.add_option("mode", mode, "ioctl | json")->required()->check(CLI::IsMember({"ioctl", "json"}));
+    app.add_option("mode", mode, "ioctl | json")
+        ->required()
+        ->check(CLI::IsMember({"ioctl", "json"}));
     app.add_option("--dir", dir, "the daemon's DIR (json)");
     app.add_option("--name", name, "device to query");
     app.add_option("-n", n, "requests");

@@ -28,18 +28,19 @@
 // clang-format off
 #include <utility>  // before asio: boost 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -77,10 +78,13 @@ Rate run_consults(asio::io_context& ctx, tr::KernelEndpoint& endpoint, double se
         ctx,
         [&]() -> asio::awaitable<void> {
             const std::string ctr = "65536 clustered-core 1024";
-            std::vector<std::byte> ctr_bytes(reinterpret_cast<const std::byte*>(ctr.data()),
-                                             reinterpret_cast<const std::byte*>(ctr.data()) + ctr.size() + 1);
-            auto r = co_await endpoint.consult("LVM-benchuuid", 1, tr::UlogRequestType::ctr, ctr_bytes, 512);
-            auto s = co_await endpoint.consult("LVM-benchuuid", 1, tr::UlogRequestType::resume, {}, 0);
+            std::vector<std::byte> ctr_bytes(
+                reinterpret_cast<const std::byte*>(ctr.data()),
+                reinterpret_cast<const std::byte*>(ctr.data()) + ctr.size() + 1);
+            auto r = co_await endpoint.consult("LVM-benchuuid", 1, tr::UlogRequestType::ctr,
+                                               ctr_bytes, 512);
+            auto s =
+                co_await endpoint.consult("LVM-benchuuid", 1, tr::UlogRequestType::resume, {}, 0);
             if (r.error != 0 || s.error != 0) {
                 failed = true;
                 co_return;
@@ -90,8 +94,8 @@ Rate run_consults(asio::io_context& ctx, tr::KernelEndpoint& endpoint, double se
             const auto stop = start + std::chrono::duration<double>(seconds);
             for (;;) {
                 for (int i = 0; i < 1024; ++i) {
-                    auto x = co_await endpoint.consult("LVM-benchuuid", 1, tr::UlogRequestType::in_sync,
-                                                       region, kPayload);
+                    auto x = co_await endpoint.consult(
+                        "LVM-benchuuid", 1, tr::UlogRequestType::in_sync, region, kPayload);
                     if (x.error != 0) {
                         failed = true;
                         co_return;
@@ -127,7 +131,8 @@ Rate in_process(double seconds) {
 // process that start_server(socket path) forks: dmemu-ulogd, or the bare echo.
 template <typename StartServer>
 Rate kernel_side_against(StartServer start_server, double seconds) {
-    const std::string dir = std::filesystem::temp_directory_path() / ("ulog-bench-" + std::to_string(::getpid()));
+    const std::string dir =
+        std::filesystem::temp_directory_path() / ("ulog-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const std::string sock = dir + "/ulogd.sock";
     const pid_t pid = start_server(sock);
@@ -140,7 +145,8 @@ Rate kernel_side_against(StartServer start_server, double seconds) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     Rate rate;
     {
-        tr::KernelEndpoint endpoint(clock, klog, client, {.resume_in_delivery = true});  // as the daemon
+        tr::KernelEndpoint endpoint(clock, klog, client,
+                                    {.resume_in_delivery = true});  // as the daemon
         rate = run_consults(ctx, endpoint, seconds);
     }
     ::kill(pid, SIGTERM);
@@ -154,8 +160,8 @@ Rate over_socket(const std::string& ulogd, double seconds) {
         [&](const std::string& sock) {
             const pid_t pid = ::fork();
             if (pid == 0) {
-                ::execl(ulogd.c_str(), "dmemu-ulogd", "--socket", sock.c_str(), "--log-level", "warn",
-                        static_cast<char*>(nullptr));
+                ::execl(ulogd.c_str(), "dmemu-ulogd", "--socket", sock.c_str(), "--log-level",
+                        "warn", static_cast<char*>(nullptr));
                 ::_exit(127);
             }
             return pid;
@@ -177,7 +183,8 @@ Rate over_socket(const std::string& ulogd, double seconds) {
 // A child process echoing on one end of a fresh socket pair; returns the other end.
 int fork_echo(pid_t& pid) {
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("socketpair");
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+        throw std::runtime_error("socketpair");
     pid = ::fork();
     if (pid == 0) {
         ::close(fds[0]);
@@ -202,7 +209,9 @@ pid_t fork_echo_listener(const std::string& path) {
     return pid;
 }
 
-Rate kernel_side_to_echo(double seconds) { return kernel_side_against(fork_echo_listener, seconds); }
+Rate kernel_side_to_echo(double seconds) {
+    return kernel_side_against(fork_echo_listener, seconds);
+}
 
 // Blocking send and recv on both sides: the floor.
 Rate bare_ping_pong(double seconds) {
@@ -214,7 +223,8 @@ Rate bare_ping_pong(double seconds) {
     const auto stop = start + std::chrono::duration<double>(seconds);
     for (;;) {
         for (int i = 0; i < 1024; ++i) {
-            if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) < 0 || ::recv(fd, in.data(), in.size(), 0) <= 0)
+            if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) < 0 ||
+                ::recv(fd, in.data(), in.size(), 0) <= 0)
                 throw std::runtime_error("ping-pong failed");
         }
         rate.round_trips += 1024;
@@ -288,10 +298,13 @@ int main(int argc, char** argv) {
     CLI::App app{"ulog_bench: ulog round trips per second (in-process, socket, bare ping-pong)"};
     std::string ulogd;
     double seconds = 1.0;
-    app.add_option("--ulogd", ulogd, "path of the dmemu-ulogd program")->required()->check(CLI::ExistingFile);
+    app.add_option("--ulogd", ulogd, "path of the dmemu-ulogd program")
+        ->required()
+        ->check(CLI::ExistingFile);
     app.add_option("--seconds", seconds, "time per measurement")->capture_default_str();
     int rounds = 5;
-    app.add_option("--rounds", rounds, "measure every carrier this many times, in turn (medians printed)")
+    app.add_option("--rounds", rounds,
+                   "measure every carrier this many times, in turn (medians printed)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000));
     std::string cpu = "0";
@@ -299,7 +312,8 @@ int main(int argc, char** argv) {
                    "run every process of the measurement on this CPU, or 'any' (see below)")
         ->capture_default_str()
         ->check([](const std::string& v) {
-            return v == "any" || (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos)
+            return v == "any" ||
+                           (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos)
                        ? std::string()
                        : "a CPU number or 'any'";
         });
@@ -334,9 +348,10 @@ int main(int argc, char** argv) {
             sock.push_back(over_socket(ulogd, seconds).per_second());
             inproc.push_back(in_process(seconds).per_second());
         }
-        fmt::print("all processes on CPU {}; {} rounds of {} s per carrier; medians [min - max]\n", cpu, rounds,
-                   seconds);
-        fmt::print("message size: {} bytes each way (cn_msg + dm_ulog_request + {} bytes)\n", kMessage, kPayload);
+        fmt::print("all processes on CPU {}; {} rounds of {} s per carrier; medians [min - max]\n",
+                   cpu, rounds, seconds);
+        fmt::print("message size: {} bytes each way (cn_msg + dm_ulog_request + {} bytes)\n",
+                   kMessage, kPayload);
         fmt::print("{:<52}{:>14}\n", "carrier", "round trips/s");
         const auto row = [](std::string_view name, const std::vector<double>& v) {
             const Spread sp = spread(v);
@@ -348,18 +363,20 @@ int main(int argc, char** argv) {
         fmt::print("where the socket's time goes (same echo server, blocking):\n");
         row("  sending side on an Asio loop, no dmemu", loop);
         row("  dmemu's kernel side (daemon's carrier + endpoint)", kernel);
-        const auto ratio = [](std::string_view name, const std::vector<double>& num, const std::vector<double>& den,
-                              std::string_view note) {
+        const auto ratio = [](std::string_view name, const std::vector<double>& num,
+                              const std::vector<double>& den, std::string_view note) {
             std::vector<double> r;
             for (std::size_t i = 0; i < num.size(); ++i) r.push_back(num[i] / den[i]);
             const Spread sp = spread(r);
-            fmt::print("{:<34}{:.2f}  [{:.2f} - {:.2f}]  {}\n", name, sp.median, sp.min, sp.max, note);
+            fmt::print("{:<34}{:.2f}  [{:.2f} - {:.2f}]  {}\n", name, sp.median, sp.min, sp.max,
+                       note);
         };
         ratio("ratio socket / bare:", sock, bare, "(target >= 0.80)");
         ratio("  Asio loop / bare:", loop, bare, "(an event loop's floor)");
         ratio("  dmemu kernel side / Asio loop:", kernel, loop, "(dmemu's code on that loop)");
         ratio("  socket / dmemu kernel side:", sock, kernel, "(dmemu-ulogd against the bare echo)");
-        fmt::print("in-process:                       {:.2f} M/s  (target >= 1.00 M/s)\n", spread(inproc).median / 1e6);
+        fmt::print("in-process:                       {:.2f} M/s  (target >= 1.00 M/s)\n",
+                   spread(inproc).median / 1e6);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ulog_bench: %s\n", e.what());
         return 1;

@@ -11,19 +11,19 @@
 // --crash-at makes it SIGKILL itself at the N-th request of TYPE (crash_at.hpp).
 // SIGTERM and SIGINT stop it cleanly (the socket file is removed). Exit 0 on a clean stop,
 // 1 when the socket cannot be bound, 2 on a usage error.
-#include "logs/userspace/log_server.hpp"
-#include "logs/userspace/log_server_connection.hpp"
-#include "tools/dmemu-ulogd/crash_at.hpp"
-#include "transfer/carriers/seqpacket_blocking_server.hpp"
-
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <exception>
 #include <optional>
 #include <string>
+
+#include "logs/userspace/log_server.hpp"
+#include "logs/userspace/log_server_connection.hpp"
+#include "tools/dmemu-ulogd/crash_at.hpp"
+#include "transfer/carriers/seqpacket_blocking_server.hpp"
 
 namespace {
 
@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, err, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "critical", "off"}))
         ->capture_default_str();
-    app.add_option("--crash-at", crash_at,
-                   "die by SIGKILL when the N-th request of TYPE arrives (TYPE[:N], e.g. RESUME:2)");
+    app.add_option(
+        "--crash-at", crash_at,
+        "die by SIGKILL when the N-th request of TYPE arrives (TYPE[:N], e.g. RESUME:2)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

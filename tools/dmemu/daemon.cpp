@@ -12,19 +12,19 @@
 #include <thread>
 
 #include "emu/core/device_mapper.hpp"
+#include "emu/frontend/dev_tree.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
-#include "emu/frontend/dev_tree.hpp"
+#include "tools/dmemu/control_server.hpp"
+#include "tools/dmemu/fuse_frontend.hpp"
+#include "tools/dmemu/ioctl_server.hpp"
 #include "tools/dmemu/ioctl_trace.hpp"
 #include "tools/dmemu/log_server_launcher.hpp"
 #include "transfer/carriers/netlink_connector_server.hpp"
-#include "tools/dmemu/control_server.hpp"
-#include "tools/dmemu/ioctl_server.hpp"
 #include "transfer/carriers/seqpacket_client.hpp"
 #include "transfer/kernel_endpoint.hpp"
-#include "tools/dmemu/fuse_frontend.hpp"
 
 namespace dmemu::daemon {
 
@@ -45,12 +45,14 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     std::unique_ptr<transfer::Carrier> ulog_carrier;
     try {
         if (opts.netlink) {
-            auto connector = std::make_unique<transfer::NetlinkConnectorServer>(ctx, paths.dir + "/connector.sock");
+            auto connector = std::make_unique<transfer::NetlinkConnectorServer>(
+                ctx, paths.dir + "/connector.sock");
             // DIR/connector.listeners: how many processes listen, for scripts waiting on one.
             connector->publish_listeners(paths.dir + "/connector.listeners");
             ulog_carrier = std::move(connector);
         } else
-            ulog_carrier = std::make_unique<transfer::SeqpacketClient>(ctx, opts.ulogd_socket, transfer::Side::kernel);
+            ulog_carrier = std::make_unique<transfer::SeqpacketClient>(ctx, opts.ulogd_socket,
+                                                                       transfer::Side::kernel);
     } catch (const std::exception& e) {
         ready(std::string("connector: ") + e.what());
         return 1;
@@ -70,7 +72,9 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
             ready(e.what());
             return 1;
         }
-        dm.observe_ioctls([&](const emu::DmRequest& req, const emu::DmReply& reply) { ioctl_trace->record(req, reply); });
+        dm.observe_ioctls([&](const emu::DmRequest& req, const emu::DmReply& reply) {
+            ioctl_trace->record(req, reply);
+        });
     }
 
     LogServerLauncher log_server(opts.log_server, paths.dir, opts.cmirrord_dir);
@@ -135,7 +139,8 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     });
     spdlog::info("dmemu: pid {} serving {} (dm major {}, seed={}, log server {})", ::getpid(),
                  paths.socket, opts.dm_major, opts.seed,
-                 opts.netlink ? "on the netlink connector, " + paths.dir + "/connector.sock" : opts.ulogd_socket);
+                 opts.netlink ? "on the netlink connector, " + paths.dir + "/connector.sock"
+                              : opts.ulogd_socket);
     if (log_server.wanted()) {
         // Off the loop: cmirrord's start waits until it joined the connector, which the loop
         // accepts. `dmemu start` returns once the server is up, or with why it is not.

@@ -47,7 +47,8 @@ std::string probe_socket(const std::string& path, int* err) {
 std::string probe_daemon(const std::string& dir, int* err) {
     std::string why = probe_socket(dir + "/" + DMEMU_WIRE_SOCKET, err);
     struct stat st {};
-    if (why.empty() && *err == ENOENT && ::stat((dir + "/connector.sock").c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+    if (why.empty() && *err == ENOENT && ::stat((dir + "/connector.sock").c_str(), &st) == 0 &&
+        S_ISSOCK(st.st_mode))
         *err = 0;
     return why;
 }
@@ -149,7 +150,8 @@ int ExecCommand::run() {
     }
     // LVM2's tools read DIR's lvm.conf (lvm_config.hpp), unless the caller chose another.
     if (const std::string err = ensure_lvm_config(dir); !err.empty())
-        std::cerr << "dmemu exec: warning: " << err << ": LVM commands will not find their configuration\n";
+        std::cerr << "dmemu exec: warning: " << err
+                  << ": LVM commands will not find their configuration\n";
     ::setenv("LVM_SYSTEM_DIR", (dir + "/etc/lvm").c_str(), 0);
     // LVM warns about every fd it inherits; a test harness or a shell's redirections are not leaks.
     ::setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 0);

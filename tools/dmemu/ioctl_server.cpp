@@ -3,11 +3,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 
 #include "emu/core/device_mapper.hpp"
 #include "emu/ioctl/dm_ioctl_codec.hpp"
@@ -39,8 +39,8 @@ asio::awaitable<void> IoctlServer::serve(std::shared_ptr<Socket> sock) {
         co_await asio::async_read(*sock, asio::buffer(&head, sizeof head), redirect(ec));
         if (ec) break;  // the program closed its control fd (or died)
         if (head.magic != DMEMU_WIRE_REQUEST_MAGIC || head.length > DMEMU_WIRE_MAX_BODY) {
-            spdlog::warn("ioctl: garbage on {} (magic {:#x}, length {}): hanging up", listener_.path(),
-                         head.magic, head.length);
+            spdlog::warn("ioctl: garbage on {} (magic {:#x}, length {}): hanging up",
+                         listener_.path(), head.magic, head.length);
             break;
         }
         // Uninitialised on purpose: a 1 GiB table is allowed and should not be zeroed first.
@@ -48,17 +48,19 @@ asio::awaitable<void> IoctlServer::serve(std::shared_ptr<Socket> sock) {
         co_await asio::async_read(*sock, asio::buffer(body.get(), head.length), redirect(ec));
         if (ec) break;
 
-        emu::DecodedIoctl decoded =
-            emu::decode_dm_ioctl(head.command, std::span<const std::uint8_t>(body.get(), head.length));
+        emu::DecodedIoctl decoded = emu::decode_dm_ioctl(
+            head.command, std::span<const std::uint8_t>(body.get(), head.length));
         body.reset();
         emu::DmReply reply;
         if (decoded.error != 0) {
-            if (!decoded.kernel_error.empty()) dm_.kernel_log().err("ioctl", "{}", decoded.kernel_error);
+            if (!decoded.kernel_error.empty())
+                dm_.kernel_log().err("ioctl", "{}", decoded.kernel_error);
         } else if (!decoded.version_only) {
             try {
                 reply = co_await dm_.ioctl(decoded.request);
             } catch (const std::exception& e) {
-                spdlog::error("ioctl: {} failed: {}", emu::to_string(decoded.request.cmd), e.what());
+                spdlog::error("ioctl: {} failed: {}", emu::to_string(decoded.request.cmd),
+                              e.what());
                 reply.error = -EIO;
             }
         }

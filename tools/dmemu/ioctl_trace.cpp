@@ -23,15 +23,18 @@ void put_fields(Json& j, const emu::DmRequest& req, const emu::DmReply& reply) {
     if (req.set_uuid) j["set_uuid"] = true;
     if (req.cmd == emu::DmCommand::dev_suspend) j["suspend"] = req.suspend;
     Json flags = Json::array();
-    for (const auto& [set, flag] : {std::pair{req.read_only, "read_only"}, {req.inactive, "inactive"},
-                                    {req.status_table, "status_table"}, {req.noflush, "noflush"},
+    for (const auto& [set, flag] : {std::pair{req.read_only, "read_only"},
+                                    {req.inactive, "inactive"},
+                                    {req.status_table, "status_table"},
+                                    {req.noflush, "noflush"},
                                     {req.nolockfs, "nolockfs"}})
         if (set) flags.push_back(flag);
     if (!flags.empty()) j["flags"] = flags;
     if (req.cmd == emu::DmCommand::table_load) {
         Json targets = Json::array();
         for (const auto& t : req.targets)
-            targets.push_back(fmt::format("{} {} {}{}{}", t.start, t.length, t.type, t.params.empty() ? "" : " ", t.params));
+            targets.push_back(fmt::format("{} {} {}{}{}", t.start, t.length, t.type,
+                                          t.params.empty() ? "" : " ", t.params));
         j["targets"] = targets;
     }
     if (req.cmd == emu::DmCommand::target_msg) {
@@ -61,7 +64,9 @@ std::string IoctlTrace::line(const emu::DmRequest& req, const emu::DmReply& repl
 
 void IoctlTrace::record(const emu::DmRequest& req, const emu::DmReply& reply) {
     Json j;
-    j["t_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+    j["t_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start_)
+                    .count();
     put_fields(j, req, reply);
     const std::string text = j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
     std::fwrite(text.data(), 1, text.size(), file_);

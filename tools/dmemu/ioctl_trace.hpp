@@ -3,7 +3,8 @@
 // from either endpoint (the binary dm_ioctl one behind `dmemu exec`, and dmemu-setup's JSON one),
 // in the order they completed. What LVM's pvmove did to the tables is read from it
 // (fixtures/lvm/, docs/real-tools.md):
-//   {"t_ms":12,"cmd":"table_load","name":"vg-pvmove0","targets":["0 8192 mirror core 1 1024 2 1:0 2048 1:1 2048"],"error":0}
+//   {"t_ms":12,"cmd":"table_load","name":"vg-pvmove0","targets":["0 8192 mirror core 1 1024 2 1:0
+//   2048 1:1 2048"],"error":0}
 // Keys: t_ms (milliseconds since the daemon started), cmd (emu/core/dm_ioctl.hpp's names), then
 // only what the request carried: name, uuid, devt "M:m", new_name, set_uuid, suspend (true:
 // suspend, false: resume; dev_suspend only), flags (read_only, inactive, status_table, noflush,

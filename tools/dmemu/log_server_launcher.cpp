@@ -31,7 +31,8 @@ std::string LogServerLauncher::start() {
         ulogd_ = spawn_logged({bin, "--socket", dir_ + "/ulogd.sock"}, dir_ + "/ulogd.log");
         for (int i = 0; i < 200 && !fs::exists(dir_ + "/ulogd.sock"); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (!fs::exists(dir_ + "/ulogd.sock")) return "dmemu-ulogd did not start: " + tail_of(dir_ + "/ulogd.log");
+        if (!fs::exists(dir_ + "/ulogd.sock"))
+            return "dmemu-ulogd did not start: " + tail_of(dir_ + "/ulogd.log");
         spdlog::info("log server: dmemu-ulogd (pid {}) on {}/ulogd.sock", ulogd_, dir_);
         return {};
     }

@@ -9,9 +9,10 @@
 // the loop must accept); stop() after the devices are gone, so that their DTRs reach the server.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
-#include <sys/types.h>
 
 #include "tools/scenario/cmirrord_process.hpp"
 

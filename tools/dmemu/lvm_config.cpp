@@ -40,9 +40,11 @@ std::string lvm_config_text(const std::string& dir) {
     // aliases); the filter keeps the ones a PV can be, as LVM2's test suite does with its
     // own PV nodes, and rejects the VG/LV links LVM itself makes there.
     const std::string filter =
-        re.empty() ? "[ \"a|.*|\" ]  # DIR's name cannot be written in a regex: all of DIR/dev"
-                   : fmt::format("[ \"a|^{0}/dev/mapper/.+|\", \"a|^{0}/dev/[^/]+$|\", \"r|.*|\" ]", re);
-    return fmt::format(R"(# Written by `dmemu exec` for the LVM2 tools run against the dmemu daemon serving
+        re.empty()
+            ? "[ \"a|.*|\" ]  # DIR's name cannot be written in a regex: all of DIR/dev"
+            : fmt::format("[ \"a|^{0}/dev/mapper/.+|\", \"a|^{0}/dev/[^/]+$|\", \"r|.*|\" ]", re);
+    return fmt::format(
+        R"(# Written by `dmemu exec` for the LVM2 tools run against the dmemu daemon serving
 # {0} (docs/real-tools.md, "LVM2"). LVM_SYSTEM_DIR={0}/etc/lvm selects it.
 # Edits are kept: dmemu never overwrites this file. Delete it to get a fresh one.
 devices {{
@@ -95,14 +97,15 @@ log {{
     syslog = 0
 }}
 )",
-                       dir, filter);
+        dir, filter);
 }
 
 std::string ensure_lvm_config(const std::string& dir) {
     const fs::path etc = fs::path(dir) / "etc/lvm";
     const fs::path conf = etc / "lvm.conf";
     std::error_code ec;
-    for (const fs::path& d : {etc / "cache", etc / "backup", etc / "archive", fs::path(dir) / "run/lock/lvm"}) {
+    for (const fs::path& d :
+         {etc / "cache", etc / "backup", etc / "archive", fs::path(dir) / "run/lock/lvm"}) {
         fs::create_directories(d, ec);
         if (ec) return fmt::format("cannot create {}: {}", d.string(), ec.message());
     }

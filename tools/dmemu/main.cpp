@@ -139,24 +139,29 @@ int main(int argc, char** argv) {
     start->add_option("--ulogd", opts.ulogd_socket,
                       "socket of the userspace-log server (dmemu-ulogd --socket PATH); "
                       "default DIR/ulogd.sock");
-    start->add_flag("--netlink", opts.netlink,
-                    "send userspace-log requests out of the netlink connector (DIR/connector.sock) to "
-                    "every program under `dmemu exec DIR` with a NETLINK_CONNECTOR socket, such as the "
-                    "real cmirrord, instead of to dmemu-ulogd (docs/ulog.md)")
+    start
+        ->add_flag(
+            "--netlink", opts.netlink,
+            "send userspace-log requests out of the netlink connector (DIR/connector.sock) to "
+            "every program under `dmemu exec DIR` with a NETLINK_CONNECTOR socket, such as the "
+            "real cmirrord, instead of to dmemu-ulogd (docs/ulog.md)")
         ->excludes(start->get_option("--ulogd"));
-    start->add_option("--log-server", opts.log_server,
-                      "start this userspace-log server with the daemon and stop it with it: dmemu "
-                      "(dmemu-ulogd), cmirrord or cmirrord-legacy (the real one with corosync, "
-                      "over the netlink connector; docs/ulog.md)")
+    start
+        ->add_option("--log-server", opts.log_server,
+                     "start this userspace-log server with the daemon and stop it with it: dmemu "
+                     "(dmemu-ulogd), cmirrord or cmirrord-legacy (the real one with corosync, "
+                     "over the netlink connector; docs/ulog.md)")
         ->check(CLI::IsMember({"dmemu", "cmirrord", "cmirrord-legacy"}))
         ->excludes(start->get_option("--ulogd"));
     start->add_option("--cmirrord-dir", opts.cmirrord_dir,
                       "where cmirrord and cmirrord-legacy are (tools/cmirrord/build.sh OUTDIR); "
                       "default $DMEMU_CMIRRORD_DIR, else the build tree's cmirrord/");
-    start->add_option("--ioctl-trace", opts.ioctl_trace,
-                      "write one JSON line per device-mapper operation to FILE (docs/real-tools.md)");
-    start->add_flag_callback("--no-splice", [&opts] { opts.fuse_splice = false; },
-                    "answer every FUSE read through a buffer, never by splice from a backing file");
+    start->add_option(
+        "--ioctl-trace", opts.ioctl_trace,
+        "write one JSON line per device-mapper operation to FILE (docs/real-tools.md)");
+    start->add_flag_callback(
+        "--no-splice", [&opts] { opts.fuse_splice = false; },
+        "answer every FUSE read through a buffer, never by splice from a backing file");
     start
         ->add_option("--splice-threads", opts.fuse_splice_threads,
                      "threads sending spliced FUSE replies of 64 KiB or more; 0: all from the "
@@ -182,9 +187,11 @@ int main(int argc, char** argv) {
         const DaemonPaths paths(opts.dir);
         if (opts.ulogd_socket.empty()) opts.ulogd_socket = opts.dir + "/ulogd.sock";
         opts.ulogd_socket = std::filesystem::absolute(opts.ulogd_socket, ec).string();
-        if (!opts.ioctl_trace.empty()) opts.ioctl_trace = std::filesystem::absolute(opts.ioctl_trace, ec).string();
+        if (!opts.ioctl_trace.empty())
+            opts.ioctl_trace = std::filesystem::absolute(opts.ioctl_trace, ec).string();
         if (opts.log_server.rfind("cmirrord", 0) == 0) opts.netlink = true;
-        if (!opts.cmirrord_dir.empty()) opts.cmirrord_dir = std::filesystem::absolute(opts.cmirrord_dir, ec).string();
+        if (!opts.cmirrord_dir.empty())
+            opts.cmirrord_dir = std::filesystem::absolute(opts.cmirrord_dir, ec).string();
         return opts.foreground ? start_foreground(opts, paths) : start_detached(opts, paths);
     }
     std::error_code ec;

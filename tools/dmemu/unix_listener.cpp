@@ -52,7 +52,8 @@ void UnixListener::hang_up(const std::shared_ptr<Socket>& sock) {
 asio::awaitable<void> UnixListener::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
-        Socket sock = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        Socket sock =
+            co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (stopped_ || ec == asio::error::operation_aborted) co_return;
             spdlog::warn("{}: accept failed: {}", what_, ec.message());

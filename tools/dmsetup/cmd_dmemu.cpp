@@ -157,7 +157,8 @@ asio::awaitable<int> run_dmemu_command(Session& s, const std::vector<std::string
             continue;
         }
         if (a.rfind("--", 0) != 0) {
-            // A dmsetup flag before the word (`-v disk add`) is not a word: name it, as `fault` does.
+            // A dmsetup flag before the word (`-v disk add`) is not a word: name it, as `fault`
+            // does.
             if (a.size() > 1 && a[0] == '-') {
                 s.errorf("{}: unknown option '{}'", words.empty() ? "dmemu" : words[0], a);
                 co_return 1;

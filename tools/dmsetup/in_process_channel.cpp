@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/dmsetup/in_process_channel.hpp"
 
-#include "emu/core/device_mapper.hpp"
-#include "emu/util/clock.hpp"
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "emu/core/device_mapper.hpp"
+#include "emu/util/clock.hpp"
 
 namespace dmemu::dmsetup {
 

@@ -30,7 +30,6 @@ _Static_assert(offsetof(struct dm_ioctl, data) == DMEMU_WIRE_DM_HEADER,
 
 enum { kConnectTimeoutMs = 5000, kConnectRetryMs = 10 };
 
-
 int dmemu_unix_connect(const char *rest, int type, char *path) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     int r = dmemu_dir_path(path, rest);
@@ -54,7 +53,8 @@ int dmemu_unix_connect(const char *rest, int type, char *path) {
             r = 0;
         }
     }
-    if (r == 0 && !(type & SOCK_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+    if (r == 0 && !(type & SOCK_NONBLOCK) &&
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
         r = -errno;
     if (r == 0) return fd;
     if (fd >= 0) close(fd);

@@ -35,9 +35,10 @@ int dmemu_connector_socket(int type) {
     const int flags = type & (SOCK_CLOEXEC | SOCK_NONBLOCK);
     const int fd = dmemu_unix_connect(kConnectorSocket, SOCK_SEQPACKET | flags, path);
     if (fd >= 0) return fd;
-    dmemu_say("dmemu: no netlink connector in %s (connect %s: %s); start the daemon with: "
-              "dmemu start %s --netlink",
-              dmemu_dir(), path, strerror(-fd), dmemu_dir());
+    dmemu_say(
+        "dmemu: no netlink connector in %s (connect %s: %s); start the daemon with: "
+        "dmemu start %s --netlink",
+        dmemu_dir(), path, strerror(-fd), dmemu_dir());
     return -EPROTONOSUPPORT;
 }
 

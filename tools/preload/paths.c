@@ -290,7 +290,8 @@ static int follow_chain(const char *dir, const char *dev_path, int dir_spelt,
         } else {
             if (target[0] == '/') {
                 const char *rest = target;
-                if (strncmp(target, dir, dir_len) == 0 && strncmp(target + dir_len, "/dev/", 5) == 0)
+                if (strncmp(target, dir, dir_len) == 0 &&
+                    strncmp(target + dir_len, "/dev/", 5) == 0)
                     rest = target + dir_len;
                 if (strlen(rest) >= sizeof(cur)) return 0;
                 memmove(cur, rest, strlen(rest) + 1);

@@ -17,14 +17,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/netlink.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -424,8 +424,8 @@ DMEMU_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len) {
     }
     return DMEMU_NEXT(getsockname)(fd, addr, len);
 }
-DMEMU_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
-                            socklen_t len) {
+DMEMU_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+                            const struct sockaddr *addr, socklen_t len) {
     if (addr && addr->sa_family == AF_NETLINK && dmemu_dir() && dmemu_is_connector_fd(fd))
         return send(fd, buf, n, flags);
     return DMEMU_NEXT(sendto)(fd, buf, n, flags, addr, len);

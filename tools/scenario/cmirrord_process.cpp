@@ -98,11 +98,14 @@ std::string CmirrordProcess::run_script(const std::vector<std::string>& args,
 std::string CmirrordProcess::begin() {
     const std::string bins =
         !cmirrord_dir_.empty() ? cmirrord_dir_
-                               : env_or("DMEMU_CMIRRORD_DIR", (fs::path(self_dir()).parent_path() / "cmirrord").string());
+                               : env_or("DMEMU_CMIRRORD_DIR",
+                                        (fs::path(self_dir()).parent_path() / "cmirrord").string());
     const std::string bin = bins + "/" + variant_;
     if (::access(bin.c_str(), X_OK) != 0)
-        return "--log-server " + variant_ + ": no " + bin + " (build it: bash tools/cmirrord/build.sh " + bins + ")";
-    starting_ = spawn_logged({"/bin/bash", script(), "start", dir_, bin, self_dir() + "/dmemu"}, dir_ + "/log-server.log");
+        return "--log-server " + variant_ + ": no " + bin +
+               " (build it: bash tools/cmirrord/build.sh " + bins + ")";
+    starting_ = spawn_logged({"/bin/bash", script(), "start", dir_, bin, self_dir() + "/dmemu"},
+                             dir_ + "/log-server.log");
     if (starting_ < 0) return "fork: " + std::string(std::strerror(errno));
     started_ = true;  // from here on stop() cleans up, whatever start's outcome
     return {};

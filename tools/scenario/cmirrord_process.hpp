@@ -9,11 +9,12 @@
 // `pump` between its checks, so a caller on the connector's own loop can let it accept.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <optional>
-#include <vector>
 #include <string>
-#include <sys/types.h>
+#include <vector>
 
 namespace dmemu::scenario {
 

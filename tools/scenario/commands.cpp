@@ -34,9 +34,10 @@ ScenarioCommands::ScenarioCommands(CLI::App& app) {
                      "the real daemon with corosync, virtual time waiting for it (docs/ulog.md)")
         ->check(CLI::IsMember({"dmemu", "cmirrord", "cmirrord-legacy"}))
         ->capture_default_str();
-    run_->add_option("--cmirrord-dir", cmirrord_dir_,
-                     "where cmirrord and cmirrord-legacy are (default $DMEMU_CMIRRORD_DIR, else the "
-                     "build tree's cmirrord/)");
+    run_->add_option(
+        "--cmirrord-dir", cmirrord_dir_,
+        "where cmirrord and cmirrord-legacy are (default $DMEMU_CMIRRORD_DIR, else the "
+        "build tree's cmirrord/)");
     run_->add_option("--faults", faults_, "a fault plan laid over the scenario (docs/faults.md)");
     run_->add_option("--trace", trace_, "write the trace (JSON lines) to this file");
     run_->add_option("--replay", replay_, "re-run the run a trace recorded and diff the traces");
@@ -55,8 +56,8 @@ ScenarioCommands::ScenarioCommands(CLI::App& app) {
     sweep_->add_option("--shard", shard_,
                        "run only shard K of N: seed s is in shard ((s - A) mod N) + 1");
     sweep_->add_option("--result", result_, "write the result file (JSON) for --merge");
-    sweep_->add_option("--merge", merge_,
-                       "combine result files into the summary of the whole sweep")
+    sweep_
+        ->add_option("--merge", merge_, "combine result files into the summary of the whole sweep")
         ->expected(1, -1);
 }
 
@@ -80,7 +81,8 @@ int ScenarioCommands::run() {
     }
     // The legacy daemon is predicted to behave as the `uuid` mode (docs/ulog.md): its lines are
     // the ones to check, unless --match names others.
-    if (log_server_ == "cmirrord-legacy" && run_->get_option("--match")->count() == 0) match_ = "uuid";
+    if (log_server_ == "cmirrord-legacy" && run_->get_option("--match")->count() == 0)
+        match_ = "uuid";
     logs::MatchMode match;
     logs::parse_match_mode(match_, &match);
     Scenario scenario;
@@ -124,15 +126,15 @@ int ScenarioCommands::run() {
             }
         };
     // The seed and every knob first, so any output can be reproduced (VOPR style).
-    std::cout << fmt::format("seed={} match={} file={} {}{}{}\n", seed_, match_, file_,
-                             scenario.hash,
-                             options.plan ? fmt::format(" faults={} {}", faults_, options.plan->hash)
-                                          : std::string(),
-                             log_server_ == "dmemu" ? std::string() : " log-server=" + log_server_);
+    std::cout << fmt::format(
+        "seed={} match={} file={} {}{}{}\n", seed_, match_, file_, scenario.hash,
+        options.plan ? fmt::format(" faults={} {}", faults_, options.plan->hash) : std::string(),
+        log_server_ == "dmemu" ? std::string() : " log-server=" + log_server_);
     if (log_server_ != "dmemu")
-        std::cout << "note: the real " << log_server_
-                  << " answers: virtual time waits for it, the run does not replay from its seed, and "
-                     "reached= is not observable (the rest of those lines is checked)\n";
+        std::cout
+            << "note: the real " << log_server_
+            << " answers: virtual time waits for it, the run does not replay from its seed, and "
+               "reached= is not observable (the rest of those lines is checked)\n";
     RunResult result;
     try {
         result = run_scenario(scenario, options);
@@ -152,8 +154,8 @@ int ScenarioCommands::run() {
         return 0;
     }
     if (log_server_ != "dmemu") {
-        std::cout << fmt::format("FAILED: {} of {} steps (against the real {})\n", result.failures.size(),
-                                 result.steps_run, log_server_);
+        std::cout << fmt::format("FAILED: {} of {} steps (against the real {})\n",
+                                 result.failures.size(), result.steps_run, log_server_);
         return 1;
     }
     std::cout << fmt::format("FAILED: {} of {} steps; replay: {}\n", result.failures.size(),

@@ -91,9 +91,10 @@ void check_crash(const PlanLine& line) {
         bool known = false;
         for (const char* k : keys) known = known || w.substr(0, eq) == k;
         if (eq == std::string::npos || !known)
-            throw ParseError(line.at, "crash-log-server: expected at=, luid=, p=, times= or "
-                                      "restart=, got '" +
-                                          w + "'");
+            throw ParseError(line.at,
+                             "crash-log-server: expected at=, luid=, p=, times= or "
+                             "restart=, got '" +
+                                 w + "'");
     }
     const auto low = low_ends(line.words);
     if (auto at = option_of(low, "at"))

@@ -75,8 +75,8 @@ Machine::Machine(boost::asio::io_context& loop, emu::TimePoint start, emu::Rng m
         trace.emit(j);
     });
     server->hooks().append(std::move(observer));
-    transport = std::make_unique<transfer::TransportFaults>("ulog", server->hooks(), clock,
-                                                            run_rng, &cuttable);
+    transport = std::make_unique<transfer::TransportFaults>("ulog", server->hooks(), clock, run_rng,
+                                                            &cuttable);
     dm.set_ulog_endpoint(&endpoint);
     // Virtual time waits while a real server works on a request (real_log_server.hpp).
     clock.set_hold([s = server.get()] { return s->working(); });

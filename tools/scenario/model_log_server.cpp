@@ -14,7 +14,8 @@ namespace {
 
 class FreezeGate final : public transfer::MessageHook {
 public:
-    void on_message(transfer::Direction direction, std::vector<std::byte> message, Forward forward) override {
+    void on_message(transfer::Direction direction, std::vector<std::byte> message,
+                    Forward forward) override {
         if (frozen_ && direction == transfer::Direction::to_userspace)
             held_.emplace_back(std::move(message), std::move(forward));
         else

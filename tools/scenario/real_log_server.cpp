@@ -2,9 +2,8 @@
 #include "tools/scenario/real_log_server.hpp"
 
 #include <signal.h>
-#include <stdlib.h>
-
 #include <spdlog/spdlog.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <cstring>
@@ -37,7 +36,8 @@ std::string make_run_dir() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/dmemu-run-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::runtime_error("cannot create a directory for the log server: " + pattern + ": " + std::strerror(errno));
+        throw std::runtime_error("cannot create a directory for the log server: " + pattern + ": " +
+                                 std::strerror(errno));
     return pattern;
 }
 
@@ -62,8 +62,10 @@ private:
 
 class Tracker final : public transfer::MessageHook {
 public:
-    Tracker(std::shared_ptr<Outstanding> out, transfer::Direction notes) : out_(std::move(out)), notes_(notes) {}
-    void on_message(transfer::Direction direction, std::vector<std::byte> message, Forward forward) override {
+    Tracker(std::shared_ptr<Outstanding> out, transfer::Direction notes)
+        : out_(std::move(out)), notes_(notes) {}
+    void on_message(transfer::Direction direction, std::vector<std::byte> message,
+                    Forward forward) override {
         if (direction == notes_)
             if (auto m = transfer::decode(message)) {
                 if (direction == transfer::Direction::to_userspace && !m->is_bare_ack())
@@ -81,13 +83,15 @@ private:
 
 class RealLogServer final : public LogServerSide {
 public:
-    RealLogServer(boost::asio::io_context& ctx, const std::string& variant, const std::string& cmirrord_dir)
+    RealLogServer(boost::asio::io_context& ctx, const std::string& variant,
+                  const std::string& cmirrord_dir)
         : ctx_(ctx),
           dir_(make_run_dir()),
           connector_(ctx, dir_ + "/connector.sock"),
           cmirrord_(variant, dir_, cmirrord_dir) {
         connector_.publish_listeners(dir_ + "/connector.listeners");
-        connector_.hooks().append(std::make_shared<Tracker>(outstanding_, transfer::Direction::to_kernel));
+        connector_.hooks().append(
+            std::make_shared<Tracker>(outstanding_, transfer::Direction::to_kernel));
         // Nothing runs the loop yet: pump it here, so that the connector accepts cmirrord.
         const std::string failed = cmirrord_.start([this] {
             ctx_.restart();
@@ -103,7 +107,8 @@ public:
     transfer::Carrier& kernel_carrier() override { return connector_; }
     transfer::HookChain& hooks() override { return connector_.hooks(); }
     void hooks_appended() override {
-        connector_.hooks().append(std::make_shared<Tracker>(outstanding_, transfer::Direction::to_userspace));
+        connector_.hooks().append(
+            std::make_shared<Tracker>(outstanding_, transfer::Direction::to_userspace));
     }
     logs::LogServer* engine() override { return nullptr; }
     std::string describe() const override {

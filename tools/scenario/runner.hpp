@@ -60,7 +60,7 @@ struct RunResult {
     bool torn_down = true;                 // every device removed, every coroutine finished
     std::uint64_t steps_run = 0;
     std::uint64_t trace_lines = 0;
-    std::uint64_t expectations = 0;                      // expectations that ran
+    std::uint64_t expectations = 0;                     // expectations that ran
     std::map<std::string, std::uint64_t> faults_fired;  // "disk eio", "ulog drop", ...
 
     // The first failed expectation, else the first failure.

@@ -7,12 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -201,12 +201,17 @@ public:
         const double rate = secs > 0 ? static_cast<double>(done_) / secs : 0;
         if (o_.json) {
             json s;
-            s["summary"] = {{"file", o_.file},          {"match", logs::to_string(o_.match)},
+            s["summary"] = {{"file", o_.file},
+                            {"match", logs::to_string(o_.match)},
                             {"shard", fmt::format("{}/{}", o_.shard.index, o_.shard.count)},
-                            {"first", o_.first},        {"last", o_.last},
-                            {"seeds", done_},           {"passed", done_ - failed_},
-                            {"failed", failed_},        {"seconds", secs},
-                            {"seeds_per_second", rate}, {"jobs", jobs},
+                            {"first", o_.first},
+                            {"last", o_.last},
+                            {"seeds", done_},
+                            {"passed", done_ - failed_},
+                            {"failed", failed_},
+                            {"seconds", secs},
+                            {"seeds_per_second", rate},
+                            {"jobs", jobs},
                             {"expectations", expectations_},
                             {"failed_expectations", failed_expectations_},
                             {"faults", fired_}};
@@ -215,8 +220,8 @@ public:
             if (!o_.plan.empty()) {
                 out_ << fmt::format("fault matrix ({}):\n", o_.plan);
                 for (const auto& [what, n] : fired_)
-                    out_ << fmt::format("  {:<24} fired {:>7} times in {:>5} of {} seeds\n", what, n,
-                                        seeds_with_[what], done_);
+                    out_ << fmt::format("  {:<24} fired {:>7} times in {:>5} of {} seeds\n", what,
+                                        n, seeds_with_[what], done_);
                 if (fired_.empty()) out_ << "  (no fault fired)\n";
             }
             out_ << fmt::format("expectations: {} checked, {} failed\n", expectations_,
@@ -318,21 +323,20 @@ int sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
     const unsigned jobs =
         static_cast<unsigned>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(o.jobs, total)));
     if (!o.json)
-        out << fmt::format("sweep: {} --match {}{} seeds {}..{}{} on {} job{}\n", o.file,
-                           logs::to_string(o.match), o.plan.empty() ? "" : " --faults " + o.plan,
-                           o.first, o.last,
-                           o.shard.count == 1 ? std::string()
-                                              : fmt::format(" shard {}/{} ({} seeds)", o.shard.index,
-                                                            o.shard.count, total),
-                           jobs, jobs == 1 ? "" : "s");
+        out << fmt::format(
+            "sweep: {} --match {}{} seeds {}..{}{} on {} job{}\n", o.file, logs::to_string(o.match),
+            o.plan.empty() ? "" : " --faults " + o.plan, o.first, o.last,
+            o.shard.count == 1
+                ? std::string()
+                : fmt::format(" shard {}/{} ({} seeds)", o.shard.index, o.shard.count, total),
+            jobs, jobs == 1 ? "" : "s");
     out.flush();
     Report report(o, out, err);
     if (!o.result.empty()) report.keep_results();
     // Worker j runs seeds start + j*N, start + (j + jobs)*N, ...: the shard's seeds dealt out as
     // the unsharded sweep deals out the range (N = 1).
     std::uint64_t stride = 0;
-    if (__builtin_mul_overflow(std::uint64_t{jobs}, o.shard.count, &stride))
-        stride = UINT64_MAX;
+    if (__builtin_mul_overflow(std::uint64_t{jobs}, o.shard.count, &stride)) stride = UINT64_MAX;
     std::vector<Worker> workers;
     for (unsigned j = 0; start && j < jobs; ++j) {
         auto w = spawn(scenario, o, plan, *start + j * o.shard.count, stride, err);

@@ -78,8 +78,8 @@ World::World(WorldOptions options, Trace& trace)
     : options_(options),
       trace_(trace),
       rng_(options.seed),
-      observer_(std::make_shared<UlogObserver>(
-          trace, [this]() { return machine_->server->engine(); })),
+      observer_(
+          std::make_shared<UlogObserver>(trace, [this]() { return machine_->server->engine(); })),
       data_(options.seed),
       server_log_capture_(capture_server_log(trace)) {
     // The first machine draws from the run's Rng itself, as the world always did.
@@ -230,7 +230,8 @@ asio::awaitable<std::string> World::power_cut() {
     // A real daemon cannot be carried over to the next boot (its namespace and connector are the
     // machine's); the model's server can, and is.
     if (log_server().engine() == nullptr)
-        co_return "power-cut: not with a real log server (--log-server " + options_.log_server + ")";
+        co_return "power-cut: not with a real log server (--log-server " + options_.log_server +
+            ")";
     // The workers' I/O in flight never completes: the jobs are forgotten, their coroutines stay
     // parked on the old machine.
     background_->abandon_all();

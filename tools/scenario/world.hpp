@@ -19,8 +19,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 

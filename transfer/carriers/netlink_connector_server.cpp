@@ -17,9 +17,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "transfer/carriers/listening_socket.hpp"
 #include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_connection.hpp"
-#include "transfer/carriers/listening_socket.hpp"
 #include "transfer/netlink_frame.hpp"
 
 namespace dmemu::transfer {
@@ -84,7 +84,8 @@ struct NetlinkConnectorServer::State : std::enable_shared_from_this<State> {
             });
         sockets.push_back(std::move(conn));
         forget_closed();
-        spdlog::info("connector: a process joined CN_IDX_DM on '{}' ({} listening)", path, sockets.size());
+        spdlog::info("connector: a process joined CN_IDX_DM on '{}' ({} listening)", path,
+                     sockets.size());
     }
 };
 
@@ -94,7 +95,8 @@ NetlinkConnectorServer::NetlinkConnectorServer(asio::io_context& ctx, std::strin
     auto accept_loop = [](std::shared_ptr<State> state) -> asio::awaitable<void> {
         for (;;) {
             boost::system::error_code ec;
-            auto socket = co_await state->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            auto socket = co_await state->acceptor.async_accept(
+                asio::redirect_error(asio::use_awaitable, ec));
             if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
             if (ec) {
                 spdlog::warn("connector: accept on '{}' failed: {}", state->path, ec.message());
@@ -119,8 +121,8 @@ NetlinkConnectorServer::~NetlinkConnectorServer() {
 const std::string& NetlinkConnectorServer::path() const { return state_->path; }
 
 std::size_t NetlinkConnectorServer::listeners() const {
-    return static_cast<std::size_t>(
-        std::count_if(state_->sockets.begin(), state_->sockets.end(), [](const auto& s) { return s->is_open(); }));
+    return static_cast<std::size_t>(std::count_if(state_->sockets.begin(), state_->sockets.end(),
+                                                  [](const auto& s) { return s->is_open(); }));
 }
 
 int NetlinkConnectorServer::send(std::vector<std::byte> message) {
@@ -130,9 +132,10 @@ int NetlinkConnectorServer::send(std::vector<std::byte> message) {
         return 0;
     }
     std::weak_ptr<State> weak = state_;
-    state_->hooks.run(outgoing(Side::kernel), std::move(message), [weak](std::vector<std::byte> out) {
-        if (auto s = weak.lock()) s->multicast(std::move(out));
-    });
+    state_->hooks.run(outgoing(Side::kernel), std::move(message),
+                      [weak](std::vector<std::byte> out) {
+                          if (auto s = weak.lock()) s->multicast(std::move(out));
+                      });
     return 0;
 }
 

@@ -4,11 +4,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cerrno>
@@ -80,7 +79,7 @@ SeqpacketBlockingServer::SeqpacketBlockingServer(std::string path) : path_(std::
         sigemptyset(&sigio);
         sigaddset(&sigio, SIGIO);
         ::pthread_sigmask(SIG_BLOCK, &sigio, nullptr);
-        struct sigaction sa{};
+        struct sigaction sa {};
         sa.sa_handler = on_sigio;
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = SA_RESTART;

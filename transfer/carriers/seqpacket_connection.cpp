@@ -94,9 +94,8 @@ void SeqpacketConnection::send(std::vector<std::byte> packet) {
         socket_.send(asio::buffer(packet), 0, ec);
         if (!ec) return;
         if (ec != asio::error::would_block && ec != asio::error::try_again) {
-            asio::post(socket_.get_executor(), [self = shared_from_this(), ec] {
-                self->fail("send", ec);
-            });
+            asio::post(socket_.get_executor(),
+                       [self = shared_from_this(), ec] { self->fail("send", ec); });
             return;
         }
     }

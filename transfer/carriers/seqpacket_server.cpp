@@ -15,9 +15,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "transfer/carriers/listening_socket.hpp"
 #include "transfer/carriers/seq_packet_protocol.hpp"
 #include "transfer/carriers/seqpacket_end.hpp"
-#include "transfer/carriers/listening_socket.hpp"
 
 namespace dmemu::transfer {
 

@@ -6,9 +6,6 @@
 //   - a buffer the decoder refuses changes no device (names, uuids, tables, suspend state);
 //   - the answer copies back no more than the caller's buffer holds, and a successful one says
 //     in its own data_size how much it copied.
-#include "emu/ioctl/dm_ioctl_codec.hpp"
-#include "tests/fuzz/targets/fuzz_device_mapper.hpp"
-
 #include <linux/dm-ioctl.h>
 #include <sys/ioctl.h>
 
@@ -17,6 +14,9 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "emu/ioctl/dm_ioctl_codec.hpp"
+#include "tests/fuzz/targets/fuzz_device_mapper.hpp"
 
 using namespace dmemu::emu;
 
@@ -73,13 +73,16 @@ boost::asio::awaitable<void> run_one(DeviceMapper& dm, std::uint32_t command,
         if (r.cmd == DmCommand::dev_wait) r.cmd = DmCommand::table_status;
         reply = co_await dm.ioctl(r);
     }
-    if (d.error != 0 && snapshot(dm) != before) property_failed("a refused buffer changed a device");
+    if (d.error != 0 && snapshot(dm) != before)
+        property_failed("a refused buffer changed a device");
     const IoctlAnswer a = encode_dm_ioctl_answer(d, reply);
-    if (a.out.size() > std::max<std::size_t>(buffer.size(), 12)) property_failed("answer longer than the buffer");
+    if (a.out.size() > std::max<std::size_t>(buffer.size(), 12))
+        property_failed("answer longer than the buffer");
     if (a.result == 0 && !d.version_only && d.error == 0 && a.out.size() >= 16) {
         std::uint32_t data_size;
         std::memcpy(&data_size, a.out.data() + offsetof(dm_ioctl, data_size), sizeof data_size);
-        if (data_size != a.out.size()) property_failed("data_size differs from the bytes copied back");
+        if (data_size != a.out.size())
+            property_failed("data_size differs from the bytes copied back");
     }
     co_await dm.shutdown();
 }
@@ -88,7 +91,8 @@ boost::asio::awaitable<void> run_one(DeviceMapper& dm, std::uint32_t command,
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 1 || size > 64 * 1024) return 0;
-    const std::uint32_t command = _IOC(_IOC_READ | _IOC_WRITE, DM_IOCTL, data[0] % 20, sizeof(dm_ioctl));
+    const std::uint32_t command =
+        _IOC(_IOC_READ | _IOC_WRITE, DM_IOCTL, data[0] % 20, sizeof(dm_ioctl));
     std::vector<std::uint8_t> buffer(data + 1, data + size);
 
     dmemu::fuzz::FuzzDeviceMapper world;

@@ -4,14 +4,14 @@
 // to completion (or to where nothing more can happen).
 #pragma once
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "emu/core/device_mapper.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 namespace dmemu::fuzz {
 

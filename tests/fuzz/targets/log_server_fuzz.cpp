@@ -12,6 +12,8 @@
 //    the kernel matches by seq and never looks at a reply's type bits, uuid or padding, so a
 //    reply that echoes a malformed request's header is still well formed);
 //  * a reply answers the request just sent: same seq, and data only when error is 0.
+#include <spdlog/spdlog.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -21,8 +23,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "logs/userspace/log_server_connection.hpp"
 #include "transfer/cn_msg.hpp"
@@ -100,8 +100,13 @@ std::vector<std::byte> payload_for(std::uint32_t type, Input& in) {
     const std::uint8_t shape = in.byte();
     if (shape % 7 == 0) return in.take(in.byte() % 40);  // anything
     switch (type) {
-        case 1: return ctr_payload(in);
-        case 7: case 8: case 10: case 11: case 16: {
+        case 1:
+            return ctr_payload(in);
+        case 7:
+        case 8:
+        case 10:
+        case 11:
+        case 16: {
             auto one = region_list(in);
             if (type == 10 || type == 11) return one;
             one.resize(8);
@@ -112,13 +117,15 @@ std::vector<std::byte> payload_for(std::uint32_t type, Input& in) {
             two.resize(16);
             return two;
         }
-        default: return {};
+        default:
+            return {};
     }
 }
 
 void run_one(Input& in) {
     static const char* const kUuids[] = {"LVM-testuuid", "LVM-otheruuid", "u"};
-    static const MatchMode kModes[] = {MatchMode::uuid_luid, MatchMode::uuid, MatchMode::uuid_first};
+    static const MatchMode kModes[] = {MatchMode::uuid_luid, MatchMode::uuid,
+                                       MatchMode::uuid_first};
     LogServerOptions options;
     options.match = kModes[in.byte() % 3];
 
@@ -137,25 +144,27 @@ void run_one(Input& in) {
             // Enough bytes for a request header: the server may answer it, by the seq it holds.
             if (raw.size() >= sizeof(tr::CnMsg) + sizeof(tr::DmUlogRequest)) {
                 std::uint32_t raw_seq;
-                std::memcpy(&raw_seq, raw.data() + sizeof(tr::CnMsg) + offsetof(tr::DmUlogRequest, seq),
+                std::memcpy(&raw_seq,
+                            raw.data() + sizeof(tr::CnMsg) + offsetof(tr::DmUlogRequest, seq),
                             sizeof(raw_seq));
                 sent_seq = raw_seq;
             }
             (void)kernel.send(std::move(raw));
         } else {
-            std::uint32_t type = op % 19;  // 0 and 18: not a request type
+            std::uint32_t type = op % 19;        // 0 and 18: not a request type
             if (op & 0x80) type |= 0x80000000u;  // flag bits: DM_ULOG_REQUEST_TYPE masks them off
             const auto& uuid = kUuids[in.byte() % 3];
             const std::uint64_t luid = in.byte() % 4;
             const auto payload = payload_for(type & 0xff, in);
             const auto request_type = tr::request_type_from_wire(type & 0xff);
-            tr::UlogMessage m = tr::make_request(uuid, luid, request_type.value_or(tr::UlogRequestType::ctr),
-                                                 ++seq, payload);
+            tr::UlogMessage m = tr::make_request(
+                uuid, luid, request_type.value_or(tr::UlogRequestType::ctr), ++seq, payload);
             if (!request_type || type != (type & 0xff)) {
                 // make_request only takes valid types: put the raw one (unknown, or with flag
                 // bits set) on the wire instead.
                 auto wire = tr::encode(m);
-                const std::size_t type_offset = sizeof(tr::CnMsg) + offsetof(tr::DmUlogRequest, request_type);
+                const std::size_t type_offset =
+                    sizeof(tr::CnMsg) + offsetof(tr::DmUlogRequest, request_type);
                 for (int b = 0; b < 4; ++b)
                     wire[type_offset + b] = static_cast<std::byte>((type >> (8 * b)) & 0xff);
                 (void)kernel.send(std::move(wire));

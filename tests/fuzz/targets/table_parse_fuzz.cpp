@@ -2,10 +2,10 @@
 // Fuzzes the table path end to end: libdm's table-text parser, then a table load of whatever it
 // accepted into a real device mapper (kernel-side validation and every target constructor).
 // Any crash, sanitizer report or hang is a bug; errors are the expected outcome.
-#include "tests/fuzz/targets/fuzz_device_mapper.hpp"
-
 #include <cstdint>
 #include <string>
+
+#include "tests/fuzz/targets/fuzz_device_mapper.hpp"
 
 using namespace dmemu::emu;
 

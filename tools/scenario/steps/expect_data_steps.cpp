@@ -207,10 +207,10 @@ public:
             {"writes", c.writes},     {"acked", c.acked}, {"failed", c.failed},
             {"pending", c.pending()}, {"reads", c.reads}, {"read-errors", c.read_errors},
             {"lost", c.lost}};
-        const std::string now = fmt::format(
-            "writes={} acked={} failed={} pending={} reads={} read-errors={}{}", c.writes, c.acked,
-            c.failed, c.pending(), c.reads, c.read_errors,
-            c.lost != 0 ? fmt::format(" lost={}", c.lost) : std::string());
+        const std::string now =
+            fmt::format("writes={} acked={} failed={} pending={} reads={} read-errors={}{}",
+                        c.writes, c.acked, c.failed, c.pending(), c.reads, c.read_errors,
+                        c.lost != 0 ? fmt::format(" lost={}", c.lost) : std::string());
         for (const auto& cond : conds_)
             if (!cond.holds(v.at(cond.key)))
                 co_return StepResult::fail(
@@ -228,8 +228,8 @@ std::unique_ptr<Step> make_io(StepArgs& a) {
     std::vector<CountCondition> conds;
     for (std::size_t i = 1; i < a.size(); ++i) {
         auto c = CountCondition::parse(a[i]);
-        static const std::set<std::string> keys{"writes", "acked",       "failed",
-                                                "pending", "reads", "read-errors", "lost"};
+        static const std::set<std::string> keys{"writes", "acked",       "failed", "pending",
+                                                "reads",  "read-errors", "lost"};
         if (!c || keys.count(c->key) == 0)
             a.fail(
                 "expected a condition like pending>=1 on writes, acked, failed, pending, reads or "

@@ -78,7 +78,8 @@ std::unique_ptr<Step> make_transport(StepArgs& a) {
         if (a[i].rfind("dir=", 0) == 0) a.fail("the direction is the word after 'transport'");
     std::string spec = join_from(a, 1);
     if (a[1] == "cut") {
-        if (dir != "both") a.fail("a cut refuses every direction: write 'fault transport both cut'");
+        if (dir != "both")
+            a.fail("a cut refuses every direction: write 'fault transport both cut'");
     } else {
         spec += " dir=" + dir;
     }

@@ -92,7 +92,8 @@ std::unique_ptr<Step> make_crash(StepArgs& a) {
     std::optional<transfer::UlogRequestType> type;
     if (at) {
         type = transfer::request_type_from_name(*at);
-        if (!type) a.fail("expected at=TYPE, a request type (CTR, RESUME, FLUSH, ...), got '" + *at + "'");
+        if (!type)
+            a.fail("expected at=TYPE, a request type (CTR, RESUME, FLUSH, ...), got '" + *at + "'");
     }
     if (luid && !valid_log_selector(*luid)) a.fail("expected luid=old|new|Ln, got '" + *luid + "'");
     return std::make_unique<ArmCrashStep>(type, std::move(luid));
@@ -107,8 +108,7 @@ std::unique_ptr<Step> make(StepArgs& a) {
 }  // namespace
 
 void register_log_server_steps(StepRegistry& r) {
-    r.add(StepKind{"crash-log-server", "crash-log-server [at=TYPE] [luid=old|new|Ln]",
-                   make_crash});
+    r.add(StepKind{"crash-log-server", "crash-log-server [at=TYPE] [luid=old|new|Ln]", make_crash});
     r.add(StepKind{"restart-log-server", "restart-log-server", make<ServerEvent::restart>});
     r.add(StepKind{"freeze-log-server", "freeze-log-server", make<ServerEvent::freeze>});
     r.add(StepKind{"thaw-log-server", "thaw-log-server", make<ServerEvent::thaw>});
