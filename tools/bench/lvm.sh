@@ -10,12 +10,8 @@
 # and the ratio of the two rates. The data is checked after the move (sha256 of the LV).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=${BENCH_BUILD:-build-bench}
-dmemu=$build/tools/dmemu
-setup=$build/tools/dmemu-setup
-for p in "$dmemu" "$setup"; do
-  [ -x "$p" ] || { echo "bench lvm: $p is missing: run 'bash tools/bench/run.sh lvm'" >&2; exit 2; }
-done
+. tools/bench/lib/fuse_bench.sh
+bench_build lvm
 [ -x /usr/sbin/lvm ] || { echo "bench lvm: lvm2 is not installed (tools/setup.sh)" >&2; exit 2; }
 mb=${LVM_BENCH_MB:-1024}
 dir=$(mktemp -d "${LVM_BENCH_TMP:-/tmp}/dmemu-bench-lvm.XXXXXX")

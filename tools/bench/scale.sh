@@ -15,12 +15,8 @@
 # (where DIR is made, default /dev/shm).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=${BENCH_BUILD:-build-bench}
-dmemu=$build/tools/dmemu
-setup=$build/tools/dmemu-setup
-for p in "$dmemu" "$setup"; do
-  [ -x "$p" ] || { echo "bench scale: $p is missing: run 'bash tools/bench/run.sh scale'" >&2; exit 2; }
-done
+. tools/bench/lib/fuse_bench.sh
+bench_build scale
 n=${SCALE_BENCH_DEVICES:-1000}
 seeds=${SCALE_BENCH_SEEDS:-2000}
 # The daemon keeps its /sys and /dev trees under DIR: on a disk file system every file of them

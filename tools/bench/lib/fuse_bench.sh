@@ -1,18 +1,23 @@
 # shellcheck shell=bash
-# What the FUSE benchmarks (tools/bench/fuse.sh, fuse_reference.sh) share; sourced, never run.
-# Lives in lib/ so that tools/bench/run.sh, which runs every tools/bench/*.sh, does not take it
-# for a benchmark.
+# What the benchmarks that drive a daemon (tools/bench/fuse.sh, fuse_reference.sh, lvm.sh,
+# scale.sh) share; sourced, never run. Lives in lib/ so that tools/bench/run.sh, which runs every
+# tools/bench/*.sh, does not take it for a benchmark.
 
-# bench_programs NAME: sets build, dmemu and setup from $BENCH_BUILD, or exits 2 saying what is
+# bench_build NAME: sets build, dmemu and setup from $BENCH_BUILD, or exits 2 saying what is
 # missing.
-bench_programs() {
+bench_build() {
   build=${BENCH_BUILD:-build-bench}
   dmemu=$build/tools/dmemu
   setup=$build/tools/dmemu-setup
   if [ ! -x "$dmemu" ] || [ ! -x "$setup" ]; then
-    echo "bench $1: build $build first (tools/bench/run.sh does)" >&2
+    echo "bench $1: build $build first (bash tools/bench/run.sh $1 does)" >&2
     exit 2
   fi
+}
+
+# bench_programs NAME: bench_build, and fio.
+bench_programs() {
+  bench_build "$1"
   command -v fio >/dev/null || { echo "bench $1: fio is not installed" >&2; exit 2; }
 }
 
