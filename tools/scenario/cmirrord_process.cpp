@@ -117,7 +117,7 @@ std::optional<std::string> CmirrordProcess::finished() {
     const pid_t r = ::waitpid(starting_, &status, WNOHANG);
     if (r == 0 || (r < 0 && errno == EINTR)) return std::nullopt;
     starting_ = -1;
-    if (r == 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return variant_ + " did not start: " + tail_of(dir_ + "/log-server.log");
     return std::string();
 }
