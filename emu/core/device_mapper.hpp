@@ -92,6 +92,9 @@ public:
     // Raises a disk's open count (a FUSE open of mnt/disks/NAME).
     void open_disk(std::string_view name, int delta);
 
+    // The kernel modules' statics (module_states.hpp): where a module setting is made, such as
+    // kcopyd's copy bandwidth (kcopyd.hpp).
+    ModuleStates& module_states() { return module_states_; }
     boost::asio::io_context& context() const { return ctx_; }
     Clock& clock() const { return clock_; }
     KernelLog& kernel_log() const { return klog_; }

@@ -12,7 +12,8 @@
 //   S recovery (sync) error, R read error, U unknown; reset to A when a resync completes.
 //
 // The kernel's kmirrord work item is one coroutine (mirrord) that runs do_mirror while there is
-// work; kcopyd's region copies are coroutines of their own (recover), one at a time. A write
+// work; a region's copy is a coroutine of its own (recover), one at a time, through the kernel's
+// kcopyd (emu/core/kcopyd.hpp: chunked, and as slow as the copy bandwidth says). A write
 // marks its region in the log and waits for the log flush before it reaches the legs; writes to
 // a region not yet in sync go to the default leg only and the resync copies them later.
 #include <fmt/format.h>
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <deque>
 
+#include "emu/core/kcopyd.hpp"
 #include "emu/targets/builtin.hpp"
 #include "emu/targets/mirror_io.hpp"
 #include "emu/targets/mirror_region_hash.hpp"
@@ -93,6 +95,7 @@ public:
           region_size_(log_->get_region_size()),
           nr_regions_((len + region_size_ - 1) / region_size_),
           len_(len),
+          kcopyd_(env.module_states().get<Kcopyd>()),
           notifier_(env.context()) {
         rh_ = std::make_unique<RegionHash>(
             *log_, [this](Bio bio) { queue_write(std::move(bio)); }, [this] { wakeup(); });
@@ -203,11 +206,12 @@ private:
     bool suspend_ = false;
 
     std::vector<Bio> reads_, writes_, failures_, holds_;
-    bool running_ = false;  // a mirrord coroutine is scheduled or running
-    bool again_ = false;    // work arrived while it ran
-    bool dead_ = false;     // dtr ran: no more work
-    unsigned copies_ = 0;   // recover() coroutines in flight
-    Notifier notifier_;     // idle / copy-finished wake-ups
+    bool running_ = false;            // a mirrord coroutine is scheduled or running
+    bool again_ = false;              // work arrived while it ran
+    bool dead_ = false;               // dtr ran: no more work
+    unsigned copies_ = 0;             // recover() coroutines in flight
+    std::shared_ptr<Kcopyd> kcopyd_;  // the kernel's (dm_kcopyd_client_create)
+    Notifier notifier_;               // idle / copy-finished wake-ups
     RateLimit ratelimit_;
 };
 
@@ -307,32 +311,17 @@ asio::awaitable<void> MirrorTarget::recover(Region region) {
     }
     const Sector start = region * region_size_;
     const std::size_t from = default_;
-    std::vector<std::byte> buf(count * kSectorSize);
+    std::vector<KcopydRegion> to;
+    for (std::size_t i = 0; i < mirrors_.size(); ++i)
+        if (i != from) to.push_back({&mirrors_[i].dev->device(), mirrors_[i].offset + start});
+    // Without handle_errors dm-raid1 copies with DM_KCOPYD_IGNORE_ERROR.
+    const KcopydResult r = co_await kcopyd_->copy(
+        env_.clock(), {&mirrors_[from].dev->device(), mirrors_[from].offset + start}, std::move(to),
+        count, !handle_errors_);
+    const bool read_err = r.read_err;
+    const unsigned long write_err = r.write_err;  // bit n: the n-th leg other than the default
 
-    Bio rd;
-    rd.op = BioOp::read;
-    rd.sector = mirrors_[from].offset + start;
-    rd.sectors = count;
-    rd.data = buf.data();
-    const int read_err = co_await submit_and_wait(mirrors_[from].dev->device(), std::move(rd));
-
-    unsigned long write_err = 0;  // bit n: the n-th destination (legs other than the default)
-    if (read_err == 0) {
-        unsigned bit = 0;
-        for (std::size_t i = 0; i < mirrors_.size(); ++i) {
-            if (i == from) continue;
-            Bio wr;
-            wr.op = BioOp::write;
-            wr.sector = mirrors_[i].offset + start;
-            wr.sectors = count;
-            wr.data = buf.data();
-            const int e = co_await submit_and_wait(mirrors_[i].dev->device(), std::move(wr));
-            // Without handle_errors kcopyd runs with DM_KCOPYD_IGNORE_ERROR.
-            if (e != 0 && handle_errors_) write_err |= 1ul << bit;
-            ++bit;
-        }
-    }
-    if (read_err != 0) {
+    if (read_err) {
         err_limit("Unable to read primary mirror during recovery");
         fail_mirror(from, kSyncError);
     }
@@ -346,7 +335,7 @@ asio::awaitable<void> MirrorTarget::recover(Region region) {
         }
     }
     --copies_;
-    rh_->recovery_end(region, read_err == 0 && write_err == 0);
+    rh_->recovery_end(region, !read_err && write_err == 0);
     notifier_.notify();
 }
 

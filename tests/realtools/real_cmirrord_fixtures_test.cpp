@@ -47,6 +47,7 @@ const FixtureCase kFixtures[] = {
     {"faults/swap-crash-at-dtr.scn", false},
     {"faults/swap-crash-at-flush.scn", false},
     {"faults/swap-crash-at-mark-region.scn", false},
+    {"faults/swap-crash-mid-copy.scn", false},
     {"faults/swap-crash-at-postsuspend.scn", false},
     {"faults/swap-crash-at-presuspend.scn", false},
     {"faults/swap-crash-at-resume.scn", false},

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <vector>
 
-#include "tools/scenario/replay.hpp"
+#include "emu/sim/replay.hpp"
 
 namespace dmemu::scenario {
 namespace {

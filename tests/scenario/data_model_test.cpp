@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The self-identifying pattern and the record of writes: what a sector may hold after
 // acknowledged, overlapping, in-flight and failed writes.
-#include "tools/scenario/data_model.hpp"
+#include "emu/sim/data_model.hpp"
 
 #include <gtest/gtest.h>
 

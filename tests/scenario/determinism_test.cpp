@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "determinism_lint.hpp"
+#include "emu/sim/fault_plan.hpp"
+#include "emu/sim/world.hpp"
 #include "scenario_test_support.hpp"
-#include "tools/scenario/fault_plan.hpp"
-#include "tools/scenario/world.hpp"
 
 namespace dmemu::scenario::test {
 namespace {
@@ -28,7 +28,7 @@ const char* const kFaultFixtures[] = {
     "faults/swap-crash-at-postsuspend.scn", "faults/swap-crash-at-resume.scn",
     "faults/swap-crash-at-dtr.scn",         "faults/swap-crash-at-flush.scn",
     "faults/swap-crash-at-mark-region.scn", "faults/power-cut-during-resync.scn",
-    "faults/swap-under-faults.scn"};
+    "faults/swap-crash-mid-copy.scn",       "faults/swap-under-faults.scn"};
 
 std::vector<std::string> traced_run(const Scenario& s, std::uint64_t seed,
                                     std::shared_ptr<const PlanSpec> plan = nullptr) {
@@ -148,7 +148,7 @@ TEST(ScenarioDeterminism, SourcesReadNoClockAndDrawNoUnseededRandomness) {
     const fs::path root = SCENARIO_SOURCE_ROOT;
     std::vector<std::string> found;
     int files = 0;
-    for (const char* dir : {"emu", "transfer", "logs", "tools/scenario"})
+    for (const char* dir : {"emu", "transfer", "logs"})  // the engine, emu/sim, is under emu
         for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
             const auto ext = e.path().extension();
             if (ext != ".cpp" && ext != ".hpp") continue;

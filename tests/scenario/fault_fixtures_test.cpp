@@ -6,9 +6,9 @@
 // fault matrix is printed into the test log.
 #include <sstream>
 
+#include "emu/sim/fault_plan.hpp"
+#include "emu/sim/sweep.hpp"
 #include "scenario_test_support.hpp"
-#include "tools/scenario/fault_plan.hpp"
-#include "tools/scenario/sweep.hpp"
 
 namespace dmemu::scenario::test {
 namespace {
@@ -27,6 +27,7 @@ const std::vector<FaultFixture>& fault_fixtures() {
         {"faults/swap-crash-at-dtr.scn", ""},
         {"faults/swap-crash-at-flush.scn", ""},
         {"faults/swap-crash-at-mark-region.scn", ""},
+        {"faults/swap-crash-mid-copy.scn", ""},
         {"faults/swap-under-faults.scn", "faults/drops-and-duplicates.plan"},
         {"faults/power-cut-during-resync.scn", ""},
         {"faults/late-postsuspend.scn", ""},

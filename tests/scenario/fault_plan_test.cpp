@@ -2,15 +2,15 @@
 // Fault plans: the parser (errors name the line and the word), ranges drawn from the seed, the
 // faults installed where the plan says and nowhere else, the plan in the trace's first line and
 // --replay reproducing a run with a plan.
-#include "tools/scenario/fault_plan.hpp"
+#include "emu/sim/fault_plan.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "emu/sim/replay.hpp"
 #include "scenario_test_support.hpp"
-#include "tools/scenario/replay.hpp"
 
 namespace dmemu::scenario::test {
 namespace {

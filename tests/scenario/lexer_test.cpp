@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Scenario text to words: the shell's quoting, quotes across lines (multi-target tables),
 // continuations, comments, guards, and FILE:LINE errors.
-#include "tools/scenario/lexer.hpp"
+#include "emu/sim/lexer.hpp"
 
 #include <gtest/gtest.h>
 

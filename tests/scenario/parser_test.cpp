@@ -3,11 +3,11 @@
 // was expected, sizes and durations, match-mode guards.
 #include <gtest/gtest.h>
 
-#include "tools/scenario/count_condition.hpp"
-#include "tools/scenario/scenario.hpp"
-#include "tools/scenario/step_registry.hpp"
-#include "tools/scenario/text_match.hpp"
-#include "tools/scenario/units.hpp"
+#include "emu/sim/count_condition.hpp"
+#include "emu/sim/scenario.hpp"
+#include "emu/sim/step_registry.hpp"
+#include "emu/sim/text_match.hpp"
+#include "emu/sim/units.hpp"
 
 namespace dmemu::scenario {
 namespace {
@@ -105,6 +105,13 @@ TEST(ScenarioParser, ArgumentErrorsNameTheStepAndItsUsage) {
     EXPECT_EQ(error_of("disk a 1Q\n"),
               "f.scn:1: disk: expected the disk size as a size (512, 8s, 4k, 1M), got '1Q' (usage: "
               "disk NAME SIZE [devno=MAJ:MIN])");
+    for (const char* bad : {"5", "5MiB", "0MiB/s", "fast/s", "5MiB/h"})
+        EXPECT_EQ(error_of(std::string("copy-bandwidth ") + bad + "\n"),
+                  std::string("f.scn:1: copy-bandwidth: expected a rate such as 4MiB/s or 512k/s, "
+                              "or unlimited, got '") +
+                      bad + "' (usage: copy-bandwidth RATE|unlimited)");
+    EXPECT_EQ(error_of("copy-bandwidth 4MiB/s\ncopy-bandwidth 512k/s\ncopy-bandwidth unlimited\n"),
+              "no error");
     EXPECT_EQ(error_of("disk a 1M devno=7\n"),
               "f.scn:1: disk: expected devno=MAJOR:MINOR, got '7' (usage: disk NAME SIZE "
               "[devno=MAJ:MIN])");

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tools/scenario/runner.hpp"
-#include "tools/scenario/step_registry.hpp"
+#include "emu/sim/runner.hpp"
+#include "emu/sim/step_registry.hpp"
 
 namespace dmemu::scenario::test {
 

@@ -157,6 +157,7 @@ expect error 'No such device or address' remove m
 restart-log-server
 create m --table '0 1024 mirror userspace 3 LVM-mlog clustered-core 64 2 7:0 0 7:1 0'
 expect log-request CTR luid=L1 reached=L1 error=0 count=1
+wait-sync m
 mark f
 freeze-log-server
 expect hang timeout=20s status m
@@ -185,7 +186,7 @@ expect log-request PRESUSPEND since=nomark
 )");
     ASSERT_EQ(o.failed.size(), 4u);
     EXPECT_EQ(o.messages[0],
-              "1 of 1 RESUME from NEW (L2) since swap request did not pass: RESUME seq 124 from L2 "
+              "1 of 1 RESUME from NEW (L2) since swap request did not pass: RESUME seq 126 from L2 "
               "reached L2's log, expected OLD (L1)'s log")
         << o.messages[0];
     EXPECT_EQ(o.messages[1], "1 DTR request was sent; expected count=2");

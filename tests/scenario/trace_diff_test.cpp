@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `dmemu trace diff` (tools/scenario/trace_diff.hpp) on the two traces the main demo compares:
+// `dmemu trace diff` (emu/sim/trace_diff.hpp) on the two traces the main demo compares:
 // pvmove-swap.scn, seed 1, with the (uuid, luid) server and with uuid-first. They part at the
 // first request of the new log (L2) after its CTR: GET_REGION_SIZE, which the uuid-first server
 // answers from L1's object. Identical traces, traces that differ only in the mode's name and
 // its guarded steps, and a trace cut short are checked on traces written here.
-#include "tools/scenario/trace_diff.hpp"
+#include "emu/sim/trace_diff.hpp"
 
 #include <gtest/gtest.h>
 
@@ -61,7 +61,7 @@ TEST_F(TraceDiffOfTheDemo, ReportNamesTheStepTheFieldsAndShowsBothSides) {
     EXPECT_NE(text.find("\n+++ pvmove-swap.scn@uuid-first (seed=1 match=uuid-first, "),
               std::string::npos)
         << text;
-    EXPECT_NE(text.find("\nin step line 49: load pvmove0 --table '0 1024 linear 7:1 0 1024 2048 "
+    EXPECT_NE(text.find("\nin step line 51: load pvmove0 --table '0 1024 linear 7:1 0 1024 2048 "
                         "mirror userspace 3 LVM-vg0pvmove0-pvmove"),
               std::string::npos)
         << text;
@@ -79,7 +79,7 @@ TEST_F(TraceDiffOfTheDemo, ReportNamesTheStepTheFieldsAndShowsBothSides) {
     EXPECT_EQ(common, 2u) << text;
     EXPECT_EQ(minus, 3u) << text;
     EXPECT_EQ(plus, 3u) << text;
-    EXPECT_NE(text.find("\"type\":\"GET_REGION_SIZE\",\"luid\":\"L2\",\"seq\":124,\"error\":0,"
+    EXPECT_NE(text.find("\"type\":\"GET_REGION_SIZE\",\"luid\":\"L2\",\"seq\":2407,\"error\":0,"
                         "\"payload\":\"64\",\"server\":1,\"instance\":1,\"reached\":\"L1\"}"),
               std::string::npos)
         << text;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "emu/sim/trace_file.hpp"
 #include "scenario_test_support.hpp"
-#include "tools/scenario/trace_file.hpp"
 
 namespace dmemu::scenario::test {
 

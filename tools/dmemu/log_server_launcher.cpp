@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "tools/scenario/cmirrord_process.hpp"
+#include "emu/sim/cmirrord_process.hpp"
 
 namespace dmemu::daemon {
 

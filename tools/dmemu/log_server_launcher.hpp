@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "tools/scenario/cmirrord_process.hpp"
+#include "emu/sim/cmirrord_process.hpp"
 
 namespace dmemu::daemon {
 

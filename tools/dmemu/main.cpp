@@ -5,8 +5,8 @@
 //                   [--netlink] [--log-server dmemu|cmirrord|cmirrord-legacy] [--cmirrord-dir DIR]
 //                   [--ioctl-trace FILE] [--no-splice] [--splice-threads N]
 //   dmemu stop DIR [--timeout SECONDS]
-//   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/scenario/commands.hpp)
-//   dmemu trace export FILE | dmemu trace diff A B  (tools/scenario/trace_commands.hpp)
+//   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/dmemu/scenario_commands.hpp)
+//   dmemu trace export FILE | dmemu trace diff A B  (tools/dmemu/trace_commands.hpp)
 //   dmemu exec DIR [--] CMD [ARGS...]  (tools/dmemu/exec.hpp)
 //
 // `start` creates DIR if needed, refuses when a daemon is live there, and serves
@@ -27,8 +27,8 @@
 
 #include "tools/dmemu/daemon.hpp"
 #include "tools/dmemu/exec.hpp"
-#include "tools/scenario/commands.hpp"
-#include "tools/scenario/trace_commands.hpp"
+#include "tools/dmemu/scenario_commands.hpp"
+#include "tools/dmemu/trace_commands.hpp"
 
 namespace {
 
