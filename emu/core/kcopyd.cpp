@@ -27,6 +27,31 @@ struct Kcopyd::Job {
     WaitQueue idle;  // woken as each sub-job ends
 };
 
+// One chunk's pages, shared with its bios: a disk may complete one after the sub-job's frame is
+// gone (a torn-down machine). (A member type, not a local one: a coroutine frame may not hold a
+// type without linkage in a unity build.)
+struct Kcopyd::Chunk {
+    Chunk(asio::any_io_executor e, std::size_t bytes) : done(std::move(e)), buf(bytes) {}
+    WaitQueue done;
+    std::vector<std::byte> buf;
+    std::size_t left = 0;
+    unsigned long failed = 0;  // bit 0 for the read; bit i per destination for the write
+};
+
+void Kcopyd::submit_chunk_bio(const std::shared_ptr<Chunk>& c, BlockDevice& dev, BioOp op,
+                              Sector sector, Sector sectors, unsigned long bit) {
+    Bio bio;
+    bio.op = op;
+    bio.sector = sector;
+    bio.sectors = sectors;
+    bio.data = c->buf.data();
+    bio.done = [c, bit](int err) {
+        if (err != 0) c->failed |= bit;
+        if (--c->left == 0) c->done.wake_all();
+    };
+    dev.submit(std::move(bio));
+}
+
 asio::awaitable<void> Kcopyd::transfer(Clock& clock, std::uint64_t bytes) {
     if (bandwidth_ == 0) co_return;
     const auto ns = static_cast<std::int64_t>(
@@ -44,32 +69,9 @@ asio::awaitable<void> Kcopyd::sub_job(Clock& clock, std::shared_ptr<Job> j) {
         const Sector n = std::min(kSubJobSectors, j->count - at);
         j->progress += n;
 
-        // The chunk's pages, shared with the bios: a disk may complete one after this frame is
-        // gone (a torn-down machine).
-        struct Chunk {
-            Chunk(asio::any_io_executor e, std::size_t bytes) : done(std::move(e)), buf(bytes) {}
-            WaitQueue done;
-            std::vector<std::byte> buf;
-            std::size_t left = 0;
-            unsigned long failed = 0;  // bit 0 for the read; bit i per destination for the write
-        };
         auto c = std::make_shared<Chunk>(co_await asio::this_coro::executor, n * kSectorSize);
-        auto submit = [&c](BlockDevice& dev, BioOp op, Sector sector, Sector sectors,
-                           unsigned long bit) {
-            Bio bio;
-            bio.op = op;
-            bio.sector = sector;
-            bio.sectors = sectors;
-            bio.data = c->buf.data();
-            bio.done = [c, bit](int err) {
-                if (err != 0) c->failed |= bit;
-                if (--c->left == 0) c->done.wake_all();
-            };
-            dev.submit(std::move(bio));
-        };
-
         c->left = 1;
-        submit(*j->from.dev, BioOp::read, j->from.sector + at, n, 1);
+        submit_chunk_bio(c, *j->from.dev, BioOp::read, j->from.sector + at, n, 1);
         while (c->left != 0) co_await c->done.wait();
         if (c->failed != 0) {
             j->result.read_err = true;
@@ -80,7 +82,7 @@ asio::awaitable<void> Kcopyd::sub_job(Clock& clock, std::shared_ptr<Job> j) {
         // dm_io to every destination at once: all are submitted, then all are awaited.
         c->left = j->to.size();
         for (std::size_t i = 0; i < j->to.size(); ++i)
-            submit(*j->to[i].dev, BioOp::write, j->to[i].sector + at, n, 1ul << i);
+            submit_chunk_bio(c, *j->to[i].dev, BioOp::write, j->to[i].sector + at, n, 1ul << i);
         while (c->left != 0) co_await c->done.wait();
         if (!j->ignore_errors) j->result.write_err |= c->failed;
     }

@@ -57,8 +57,12 @@ public:
 
 private:
     struct Job;
+    struct Chunk;
     // segment_complete's loop: chunk after chunk until none is left or an error stops the job.
     boost::asio::awaitable<void> sub_job(Clock& clock, std::shared_ptr<Job> job);
+    // Submits one read or write of a chunk; `bit` is what a failure sets in Chunk::failed.
+    static void submit_chunk_bio(const std::shared_ptr<Chunk>& c, BlockDevice& dev, BioOp op,
+                                 Sector sector, Sector sectors, unsigned long bit);
     // Waits until `bytes` have moved at the bandwidth, after every transfer already queued.
     boost::asio::awaitable<void> transfer(Clock& clock, std::uint64_t bytes);
 

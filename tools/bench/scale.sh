@@ -6,7 +6,9 @@
 #     Targets: 1,000 creates < 1 s; `dmemu-setup ls` of 1,000 devices < 50 ms; the daemon's VmRSS
 #     with 1,000 devices < 200 MiB. Also timed, with no target: `dmemu-setup info -c` of all of
 #     them, 1,000 `dmemu-setup remove`, and `dmemu-setup version` (one request: what a command
-#     costs before the daemon does any work).
+#     costs before the daemon does any work), and `/bin/true` (what any process costs here).
+#     Then the daemon's share: the same 1,000 creates and removes as requests on one connection
+#     to control.sock (target: creates < 1 s).
 #  2. Sweep throughput of fixtures/scenarios/pvmove-swap.scn on 2 jobs over SCALE_BENCH_SEEDS
 #     seeds (default 2,000), and the time 100,000 seeds would take at that rate. Target: 100,000
 #     seeds in under 5 minutes (on as many machines as it takes: see `--shard` in
@@ -84,6 +86,46 @@ t0=$(now)
 for i in $(seq 0 $(( n - 1 ))); do "$setup" --dir "$dir" remove "s$i" >/dev/null; done
 t1=$(now)
 report "remove x$n" "$(ms "$t0" "$t1")" "$n"
+
+# What a process costs on this machine before it does anything: the floor under each whole
+# command above (1,000 of them cannot take under 1 s where one /bin/true takes a millisecond).
+t0=$(now)
+for i in $(seq 1 100); do /bin/true; done
+t1=$(now)
+report "/bin/true (x100): a process" "$(ms "$t0" "$t1")" 100
+
+# The daemon's share of the same work, with no process per device: the same create (DEV_CREATE,
+# TABLE_LOAD, DEV_SUSPEND to resume, as dmsetup sends them) and remove, each request a JSON line
+# on one connection to control.sock, waiting for each reply (docs/cli.md, "The control socket").
+python3 - "$dir/control.sock" "$n" <<'PY'
+import json, socket, sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+f = s.makefile("rwb")
+def call(req):
+    f.write(json.dumps(req).encode() + b"\n")
+    f.flush()
+    reply = json.loads(f.readline())
+    if reply.get("error", 0) != 0:
+        sys.exit(f"bench scale: {req['cmd']} {req['name']}: {reply}")
+def timed(what, per_device, target_ms=None):
+    t0 = time.perf_counter()
+    for i in range(n):
+        for req in per_device(f"b{i}", i):
+            call(req)
+    total = (time.perf_counter() - t0) * 1000
+    line = f"{what:<34} {total:9.1f} ms  ({total / n:.3f} ms each)"
+    if target_ms is not None:
+        line += f"  target < {target_ms} ms: {'PASS' if total < target_ms else 'MISS'}"
+    print(line)
+timed(f"create x{n}, one connection", lambda name, i: [
+    {"cmd": "dev_create", "name": name},
+    {"cmd": "table_load", "name": name,
+     "targets": [{"start": 0, "length": 8, "type": "linear", "params": f"/dev/ram0 {i * 8}"}]},
+    {"cmd": "dev_suspend", "name": name}], 1000)
+timed(f"remove x{n}, one connection", lambda name, i: [{"cmd": "dev_remove", "name": name}])
+PY
 
 # 2. Seeds per second, projected to 100,000.
 summary=$("$dmemu" sweep fixtures/scenarios/pvmove-swap.scn --seeds "1..$seeds" --jobs 2 --json -q | tail -n 1)
