@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, then builds and runs every suite twice, on a
-# normal build and on an ASan+UBSan build, then runs each libFuzzer target for a while (clang).
+# normal build (gcc) and on an ASan+UBSan build (clang, which also builds the libFuzzer targets),
+# runs the suites with threads once more under ThreadSanitizer (clang), then runs each libFuzzer
+# target for a while.
 #   FUZZ_SECONDS  seconds per fuzzer (default 30 in CI, 10 otherwise; 0 skips fuzzing)
 #   BUILD_ROOT    where the build trees go (default: ./build-test)
+# Why these builds (docs/performance.md, "CI time"): the normal build is -O1 without debug
+# information, half the compile time of -O2 -g for the same tests; clang compiles the sanitizer
+# builds in about half of gcc's time, and one such build serves the ASan+UBSan suites and the
+# fuzzers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -26,8 +32,8 @@ else
     xargs -0 clang-format --dry-run -Werror
 fi
 
-echo "== normal build (gcc) =="
-configure "$root/normal"
+echo "== normal build (gcc, -O1) =="
+configure "$root/normal" -Doptimization=1 -Ddebug=false
 ninja -C "$root/normal" -j "$jobs"
 # The real cmirrord and cmirrord-legacy, from Debian's lvm2 source, cached in the build tree
 # (tests/realtools/real_cmirrord_test.cpp finds them there; the ASan pass uses these too).
@@ -89,22 +95,39 @@ else
 fi
 # ---- end of the unprivileged FUSE section ------------------------------------------------------
 
-echo "== ASan+UBSan build (gcc) =="
-configure "$root/asan" -Db_sanitize=address,undefined -Dbuildtype=debug
-ninja -C "$root/asan" -j "$jobs"
+echo "== ASan+UBSan build (clang; the libFuzzer targets too) =="
+CXX=clang++ CC=clang configure "$root/asan-clang" -Db_sanitize=address,undefined -Dbuildtype=debug \
+  -Dfuzzers=enabled -Db_lundef=false
+ninja -C "$root/asan-clang" -j "$jobs"
 # The real programs that the real-tools suite runs under `dmemu exec` are not instrumented: they
 # get the normal build's library (the instrumented one is tested inside instrumented probes).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   DMEMU_PRELOAD="$PWD/$root/normal/tools/preload/libdmemu-preload.so" \
   DMEMU_CMIRRORD_DIR="$PWD/$root/normal/cmirrord" \
-  meson test -C "$root/asan" --print-errorlogs --num-processes "$jobs" --timeout-multiplier 3
+  meson test -C "$root/asan-clang" --print-errorlogs --num-processes "$jobs" --timeout-multiplier 3
+
+# ThreadSanitizer over the code with threads: the FUSE front end (session readers, splice
+# replies, pending replies), the IoWorker and file disks, the blocking SOCK_SEQPACKET server.
+# Only those suites are built (tests/meson.build: suite 'threads'); the daemon they start is the
+# normal build's.
+echo "== ThreadSanitizer (clang): the suites with threads =="
+CXX=clang++ CC=clang configure "$root/tsan" -Db_sanitize=thread -Doptimization=1 -Ddebug=false \
+  -Dcpp_args=-gline-tables-only -Db_lundef=false -Dfuzzers=disabled
+tsan_tests=$(meson introspect --tests "$root/tsan" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if any(s.endswith(":threads") for s in t["suite"]):
+        print(t["cmd"][0])' | sort -u)
+ninja -C "$root/tsan" -j "$jobs" $(for f in $tsan_tests; do realpath --relative-to="$root/tsan" "$f"; done)
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  DMEMU_BIN="$PWD/$root/normal/tools/dmemu" DMEMU_SETUP_BIN="$PWD/$root/normal/tools/dmemu-setup" \
+  meson test -C "$root/tsan" --no-rebuild --suite threads --print-errorlogs --num-processes "$jobs" \
+  --timeout-multiplier 3
 
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then
   echo "== libFuzzer (clang, ${fuzz_seconds}s each) =="
-  CXX=clang++ configure "$root/fuzz" -Dfuzzers=enabled -Db_sanitize=address,undefined -Db_lundef=false
   fuzzers=$(sed -n "s/^fuzz_targets += \[\['\([a-z_]*\)'.*/\1/p" tests/fuzz/targets/meson.build)
-  ninja -C "$root/fuzz" -j "$jobs" $(for f in $fuzzers; do echo "tests/fuzz/$f"; done)
-  for f in $(for n in $fuzzers; do echo "$root/fuzz/tests/fuzz/$n"; done); do
+  for f in $(for n in $fuzzers; do echo "$root/asan-clang/tests/fuzz/$n"; done); do
     name=$(basename "$f")
     corpus=$(mktemp -d)
     cp -r tests/fuzz/corpus/"$name"/. "$corpus"/ 2>/dev/null || true
@@ -127,4 +150,4 @@ if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then
   done
 fi
 echo "== all stages passed in $(( $(date +%s) - start )) s (suites of the normal and the ASan+UBSan builds) =="
-python3 tools/test_summary.py "$root/normal" "$root/asan"
+python3 tools/test_summary.py "$root/normal" "$root/asan-clang" "$root/tsan"

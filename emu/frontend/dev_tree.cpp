@@ -58,10 +58,26 @@ struct DevTree::State {
 
     fs::path sys_block(const std::string& kname) const { return dir / "sys/block" / kname; }
 
+    // What this tree last put at each path (a file's text, or "->" and a link's target), and the
+    // directories it made: a refresh rewrites only what changed. Every create, load and resume
+    // refreshes a device, and its files rewritten each time cost a create of 1,000 devices
+    // most of its time (tools/bench/scale.sh).
+    std::map<std::string, std::string> written;
+    std::set<std::string> made_dirs;
+
+    void make_parent(const fs::path& path) {
+        const std::string parent = path.parent_path().string();
+        if (made_dirs.count(parent)) return;
+        std::error_code ec;
+        fs::create_directories(parent, ec);
+        made_dirs.insert(parent);
+    }
     // Replaces `path` with a file holding `text`, by rename.
     void put_file(const fs::path& path, const std::string& text) {
+        auto& last = written[path.string()];
+        if (last == text && !last.empty()) return;
+        make_parent(path);
         std::error_code ec;
-        fs::create_directories(path.parent_path(), ec);
         const fs::path tmp = path.string() + ".new";
         {
             std::ofstream f(tmp, std::ios::trunc);
@@ -69,20 +85,39 @@ struct DevTree::State {
         }
         fs::rename(tmp, path, ec);
         if (ec) spdlog::warn("devtree: cannot write {}: {}", path.string(), ec.message());
+        last = ec ? std::string() : text;
     }
     // Replaces `path` with a symlink to `target`, by rename.
     void put_link(const fs::path& path, const std::string& target) {
+        auto& last = written[path.string()];
+        if (last == "->" + target) return;
+        make_parent(path);
         std::error_code ec;
-        fs::create_directories(path.parent_path(), ec);
         const fs::path tmp = path.string() + ".new";
         fs::remove(tmp, ec);
         fs::create_symlink(target, tmp, ec);
         if (!ec) fs::rename(tmp, path, ec);
         if (ec) spdlog::warn("devtree: cannot link {}: {}", path.string(), ec.message());
+        last = ec ? std::string() : "->" + target;
+    }
+    void make_dir(const fs::path& path) {
+        if (made_dirs.count(path.string())) return;
+        std::error_code ec;
+        fs::create_directories(path, ec);
+        made_dirs.insert(path.string());
     }
     void remove(const fs::path& path) {
         std::error_code ec;
         fs::remove_all(path, ec);
+        forget_below(written, path.string());
+        forget_below(made_dirs, path.string());
+    }
+    // Drops `key` and every key below it from a sorted container: below "a/b" is the range
+    // ["a/b/", "a/b0") ('0' follows '/'), which "a/b-c" and "a/b1" sort outside of.
+    template <typename Sorted>
+    static void forget_below(Sorted& c, const std::string& key) {
+        c.erase(key);
+        c.erase(c.lower_bound(key + "/"), c.lower_bound(key + "0"));
     }
     static std::string node(DevT d) { return fmt::format("b:{}:{}", d.major, d.minor); }
 
@@ -113,9 +148,8 @@ struct DevTree::State {
         put_file(b / "size", fmt::format("{}\n", size));
         put_file(b / "ro", ro ? "1\n" : "0\n");
         put_file(b / "removable", "0\n");
-        std::error_code ec;
-        fs::create_directories(b / "holders", ec);
-        fs::create_directories(b / "slaves", ec);
+        make_dir(b / "holders");
+        make_dir(b / "slaves");
         put_link(dir / "sys/dev/block" / fmt::format("{}:{}", devt.major, devt.minor),
                  "../../block/" + kname);
     }
@@ -238,7 +272,7 @@ struct DevTree::State {
 };
 
 DevTree::DevTree(DeviceMapper& dm, std::string dir)
-    : state_(std::make_shared<State>(State{dm, fs::path(std::move(dir)), {}, {}, {}, {}})) {
+    : state_(std::make_shared<State>(State{dm, fs::path(std::move(dir)), {}, {}, {}, {}, {}, {}})) {
     State& s = *state_;
     for (const char* top : {"dev", "proc", "sys"}) s.remove(s.dir / top);
     std::error_code ec;

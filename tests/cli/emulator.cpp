@@ -42,8 +42,10 @@ dmsetup::DmsetupResult Emulator::dmsetup(std::vector<std::string> argv, std::str
         });
     clock_.advance(std::chrono::nanoseconds(0));
     // Virtual time moves only while the command waits on it (retry delays, target timers).
-    for (int step = 0; !done; ++step) {
-        if (step > 360'000) throw std::runtime_error("dmsetup did not finish within 1 h virtual");
+    // (A while, not a for: `done` changes in the completion, which clang's loop analysis misses.)
+    int step = 0;
+    while (!done) {
+        if (++step > 360'000) throw std::runtime_error("dmsetup did not finish within 1 h virtual");
         clock_.advance(std::chrono::milliseconds(10));
     }
     if (failure) std::rethrow_exception(failure);

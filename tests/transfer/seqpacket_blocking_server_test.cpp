@@ -90,6 +90,14 @@ TEST_F(SeqpacketBlockingServerTest, AStopBeforeServeIsNotLost) {
 }
 
 TEST_F(SeqpacketBlockingServerTest, ANewPeerReplacesTheCurrentOne) {
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+    // The replacement rides on SIGIO interrupting the serving thread's recvmsg; ThreadSanitizer
+    // holds an asynchronous signal's handler until the thread next enters the runtime, which a
+    // thread blocked in recvmsg does not: the handler runs only after the test has given up.
+    GTEST_SKIP() << "ThreadSanitizer defers the SIGIO handler this test relies on";
+#endif
+#endif
     SeqpacketBlockingServer server(path);
     echo_on(server);
     auto served = serve_in_background(server);
