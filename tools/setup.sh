@@ -12,7 +12,7 @@ packages=(
   libboost-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev clang-format
+  clang libclang-rt-14-dev clang-format clang-tidy
   fio e2fsprogs util-linux
   dmsetup busybox lvm2 corosync libcpg-dev iproute2 procps
   scdoc man-db
