@@ -107,13 +107,15 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
   meson test -C "$root/asan-clang" --print-errorlogs --num-processes "$jobs" --timeout-multiplier 3 \
   --no-suite cmirrord-fixtures  # tests/realtools/meson.build says why
 
-# clang-tidy's bug checks (.clang-tidy) over the C++ files the newest commit changed, with the
-# clang build's compile commands (the whole tree: bash tools/tidy.sh -p BUILD).
-echo "== clang-tidy (.clang-tidy) over the newest commit's C++ files =="
-if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1; then
-  bash tools/tidy.sh -p "$root/asan-clang" --since HEAD~1
+# clang-tidy's bug checks (.clang-tidy) over the C++ files of the newest commit that changed
+# any, with the clang build's compile commands (the whole tree: bash tools/tidy.sh -p BUILD).
+echo "== clang-tidy (.clang-tidy) over the newest C++ change =="
+cpp_commit=$(git log -1 --format=%H -- '*.cpp' 2>/dev/null || true)
+if [ -n "$cpp_commit" ] && git rev-parse -q --verify "$cpp_commit~1" >/dev/null 2>&1; then
+  git log -1 --format='tidy: commit %h %s' "$cpp_commit" | cut -c1-100
+  bash tools/tidy.sh -p "$root/asan-clang" --since "$cpp_commit~1"
 else
-  echo "tidy: no parent commit here (a shallow clone): skipped"
+  echo "tidy: no commit with a parent here (a shallow clone, or no git): skipped"
 fi
 
 # ThreadSanitizer over the code with threads: the FUSE front end (session readers, splice

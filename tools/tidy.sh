@@ -3,8 +3,8 @@
 # those a range of commits changed), using a build directory's compile_commands.json (default:
 # build). Exit status 1 on any finding.
 #   bash tools/tidy.sh [-p BUILD_DIR] [--since REV] [FILE...]
-# tools/test.sh runs it with --since HEAD~1 (the files the newest commit changed): the whole tree
-# takes about as long as a build.
+# tools/test.sh runs it over the newest commit that changed C++ files (--since THAT~1): the whole
+# tree takes about as long as a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build
@@ -15,7 +15,8 @@ since=""
 if [ "${1:-}" = --since ]; then since=$2; shift 2; fi
 files=("$@")
 if [ -n "$since" ]; then
-  mapfile -t files < <(git diff --name-only --diff-filter=AMR "$since" HEAD -- '*.cpp' | grep -v '^tests/fuzz/' || true)
+  mapfile -t files < <(git diff --name-only --diff-filter=AMR "$since" HEAD -- '*.cpp' |
+    grep -v '^tests/fuzz/' || true)
   [ ${#files[@]} -gt 0 ] || { echo "tidy: no C++ source changed since $since"; exit 0; }
 fi
 [ ${#files[@]} -gt 0 ] || mapfile -t files < <(git ls-files '*.cpp' | grep -v '^tests/fuzz/')
