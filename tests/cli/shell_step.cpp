@@ -135,6 +135,8 @@ std::optional<ShellStep> parse_shell_step(const std::string& command, std::strin
         return std::nullopt;
     }
     step.argv.assign(words->begin() + static_cast<long>(first) + 1, words->end());
+    // `</dev/null`: an empty standard input, which a step has anyway.
+    if (!step.argv.empty() && step.argv.back() == "</dev/null") step.argv.pop_back();
     return step;
 }
 

@@ -23,10 +23,13 @@ const std::string* first_arg(const CommandCall& call) {
     return call.argv.empty() ? nullptr : &call.argv[0];
 }
 
-// _simple: one task on one device, with the flags the command line gives.
-asio::awaitable<bool> simple(Session& s, Task task, const std::string* name, bool display) {
+// _simple: one task on one device, with the flags the command line gives (`event_nr` for a
+// wait).
+asio::awaitable<bool> simple(Session& s, Task task, const std::string* name, bool display,
+                             std::uint32_t event_nr = 0) {
     DmRequest req;
     if (!co_await s.set_device(req, name, task)) co_return false;
+    req.event_nr = event_nr;
     req.noflush = s.opts.noflush > 0;
     req.nolockfs = s.opts.nolockfs > 0;
     req.inactive = s.opts.inactive > 0;
@@ -88,6 +91,25 @@ asio::awaitable<bool> cmd_suspend(Session& s, CommandCall call) {
 
 asio::awaitable<bool> cmd_resume(Session& s, CommandCall call) {
     co_return co_await simple(s, Task::resume, first_arg(call), true);
+}
+
+// _wait: DM_DEVICE_WAITEVENT until the device's event number is no longer EVENT_NR (default 0),
+// as _simple runs it (with -v the device's info after).
+asio::awaitable<bool> cmd_wait(Session& s, CommandCall call) {
+    const std::string* name = nullptr;
+    std::size_t next = 0;
+    if (!s.opts.uuid && !s.opts.major) {
+        if (call.argv.empty()) {
+            s.error("No device specified.");
+            co_return false;
+        }
+        name = &call.argv[next++];
+    }
+    // (uint32_t) atoi(argv[argc - 1]): the last argument, its leading number or 0.
+    const auto event_nr = next < call.argv.size()
+                              ? static_cast<std::uint32_t>(std::atoi(call.argv.back().c_str()))
+                              : 0u;
+    co_return co_await simple(s, Task::wait, name, true, event_nr);
 }
 
 asio::awaitable<bool> cmd_clear(Session& s, CommandCall call) {

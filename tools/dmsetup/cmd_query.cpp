@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "tools/dmsetup/commands.hpp"
+#include "tools/dmsetup/exec_command.hpp"
 #include "tools/dmsetup/info_display.hpp"
 #include "tools/dmsetup/usage.hpp"
 
@@ -118,21 +119,27 @@ asio::awaitable<bool> cmd_status(Session& s, CommandCall call) {
     for (std::size_t i = 0; i == 0 || i < targets.size(); ++i) {
         const emu::DmTargetLine* line = i < targets.size() ? &targets[i] : nullptr;
         if (s.opts.target && (!line || line->type != *s.opts.target)) continue;
+        // With --exec the device's lines are shown only with -v.
+        const bool show = !s.opts.exec || s.opts.verbose;
         if (ls_only) {
-            s.out +=
-                fmt::format("{}\t({}, {})\n", name, reply->info.devt.major, reply->info.devt.minor);
+            if (show)
+                s.out += fmt::format("{}\t({}, {})\n", name, reply->info.devt.major,
+                                     reply->info.devt.minor);
             matched = true;
             break;
         }
-        if (!matched && s.opts.verbose) display_info_long(s, reply->info);
-        if (call.multiple_devices && !s.opts.verbose) s.out += name + ": ";
-        if (line)
-            s.out +=
-                fmt::format("{} {} {} {}", line->start, line->length, line->type, line->params);
-        s.out += '\n';
+        if (show) {
+            if (!matched && s.opts.verbose) display_info_long(s, reply->info);
+            if (call.multiple_devices && !s.opts.verbose) s.out += name + ": ";
+            if (line)
+                s.out +=
+                    fmt::format("{} {} {} {}", line->start, line->length, line->type, line->params);
+            s.out += '\n';
+        }
         matched = true;
     }
     if (call.multiple_devices && s.opts.verbose && matched && !ls_only) s.out += '\n';
+    if (matched && s.opts.exec && !exec_command(s, name)) co_return false;
     co_return true;
 }
 
@@ -186,7 +193,7 @@ asio::awaitable<bool> display_tree(Session& s) {
 }
 
 asio::awaitable<bool> cmd_ls(Session& s, CommandCall call) {
-    if (s.opts.target) {
+    if (s.opts.target || s.opts.exec) {
         call.argv.clear();
         co_return co_await process_all(s, std::move(call), false, cmd_status);
     }

@@ -45,6 +45,8 @@ boost::asio::awaitable<bool> cmd_remove_all(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_suspend(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_resume(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_clear(Session&, CommandCall);
+boost::asio::awaitable<bool> cmd_wait(Session&, CommandCall);
+boost::asio::awaitable<bool> cmd_udevcomplete_all(Session&, CommandCall);  // cmd_udev.cpp
 boost::asio::awaitable<bool> cmd_wipe_table(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_rename(Session&, CommandCall);
 boost::asio::awaitable<bool> cmd_message(Session&, CommandCall);

@@ -46,7 +46,7 @@ constexpr LongOption kLongOptions[] = {
     {"concise", false, Effect::unsupported},
     {"count", true, Effect::unsupported},
     {"deferred", false, Effect::unsupported},
-    {"exec", true, Effect::unsupported},
+    {"exec", true, Effect::handled},
     {"filemap", false, Effect::ignored},
     {"follow", true, Effect::ignored},
     {"force", false, Effect::handled},
@@ -108,7 +108,7 @@ constexpr LongOption kLongOptions[] = {
     {"verbose", true, Effect::handled},
     {"verifyudev", false, Effect::ignored},
     {"version", false, Effect::handled},
-    {"yes", false, Effect::ignored},
+    {"yes", false, Effect::handled},
 };
 
 // Short options as the long option they alias.
@@ -213,6 +213,10 @@ std::string apply(Options& o, std::string_view name, const std::string& arg) {
         ++o.showkeys;
     else if (name == "tree")
         ++o.tree;
+    else if (name == "yes")
+        ++o.yes;
+    else if (name == "exec")
+        o.exec = arg;
     else if (name == "table")
         o.table = arg;
     else if (name == "uuid")

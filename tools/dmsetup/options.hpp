@@ -34,12 +34,14 @@ struct Options {
     int rows = 0;                          // --rows
     int showkeys = 0;                      // --showkeys
     int tree = 0;                          // --tree
+    int yes = 0;                           // -y, --yes
     std::optional<std::string> table;      // --table
     std::optional<std::string> uuid;       // -u, --uuid
     std::optional<std::string> fields;     // -o, --options
     std::optional<std::string> separator;  // --separator
     std::optional<int> headings;           // --headings none|abbrev|full|0|1|2
     std::optional<std::string> target;     // --target
+    std::optional<std::string> exec;       // --exec
     std::optional<int> major;              // -j, --major
     std::optional<int> minor;              // -m, --minor
     std::optional<std::string> sort;       // -O, --sort

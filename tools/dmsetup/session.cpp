@@ -52,6 +52,8 @@ DmCommand command_of(Task t) {
             return DmCommand::list_versions;
         case Task::message:
             return DmCommand::target_msg;
+        case Task::wait:
+            return DmCommand::dev_wait;
     }
     return DmCommand::version;
 }
@@ -100,6 +102,8 @@ const char* task_name(Task t) {
             return "message";
         case Task::target_version:
             return "target-version";
+        case Task::wait:
+            return "waitevent";
     }
     return "?";
 }

@@ -41,6 +41,7 @@ enum class Task {
     versions,
     message,
     target_version,
+    wait,  // DM_DEVICE_WAITEVENT
 };
 const char* task_name(Task t);
 
