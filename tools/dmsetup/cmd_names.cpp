@@ -18,8 +18,7 @@ asio::awaitable<bool> cmd_splitname(Session& s, CommandCall call) {
     obj.split = split_name(call.argv.size() == 2 ? call.argv[1] : "LVM", call.argv[0], '\0');
     obj.split_only = true;
     obj.mangling = s.mangling;
-    s.report->add(obj);
-    co_return true;
+    co_return s.report->add(obj, &s.err);
 }
 
 asio::awaitable<bool> cmd_mangle(Session& s, CommandCall call) {

@@ -69,8 +69,7 @@ asio::awaitable<bool> display_info_cols(Session& s, const emu::DmInfo& info) {
         }
     }
     if (s.report->uses("read_ahead") && !info.read_ahead) report_missing_node(s, info);
-    s.report->add(obj);
-    co_return true;
+    co_return s.report->add(obj, &s.err);
 }
 
 }  // namespace

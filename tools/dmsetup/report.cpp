@@ -42,12 +42,22 @@ std::string join_names(const std::vector<std::string>& names) {
     return s;
 }
 
+// A field's value that libdm cannot produce: its report function fails, and with it the
+// object's whole row (_do_report_object). Thrown by a field's function, caught by Report::add:
+// the field table's functions return plain strings, and only the mangled_* fields can fail.
+struct FieldFailed {
+    std::string err;  // libdm's lines
+};
+
 // dm_task_get_name_mangled / _uuid_mangled: mode none mangles as auto does.
 std::string mangled(const std::string& s, std::string_view what, std::size_t buf_len,
                     Mangling mode) {
-    std::string ignored;
-    MangleResult m = mangle_string(s, what, buf_len, mode, &ignored);
-    return m.ok ? m.out : s;
+    std::string err;
+    MangleResult m = mangle_string(s, what, buf_len, mode, &err);
+    if (!m.ok)
+        throw FieldFailed{err + fmt::format("Failed to mangle device {} \"{}\".\n",
+                                            what == "name" ? "name" : "uuid", s)};
+    return m.out;
 }
 
 // dm_task_get_name_unmangled / _uuid_unmangled: a reply was unmangled already unless the mode
@@ -337,14 +347,22 @@ bool Report::uses(std::string_view field_id) const {
                        [&](const Column& c) { return field_id == kFields[c.field].id; });
 }
 
-void Report::add(const ReportObject& obj) {
-    if (help_only_) return;
+bool Report::add(const ReportObject& obj, std::string* err) {
+    if (help_only_) return true;
     std::vector<std::string> row;
     for (auto& c : columns_) {
-        row.push_back(kFields[c.field].value(obj));
+        try {
+            row.push_back(kFields[c.field].value(obj));
+        } catch (const FieldFailed& f) {
+            // The columns before keep the widths this row gave them, as libdm's do.
+            *err += f.err + fmt::format("_do_report_object: report function failed for field {}\n",
+                                        kFields[c.field].id);
+            return false;
+        }
         c.width = std::max(c.width, row.back().size());
     }
     rows_.push_back(std::move(row));
+    return true;
 }
 
 std::string Report::heading(const Column& c) const {

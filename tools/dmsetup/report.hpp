@@ -61,7 +61,9 @@ public:
     // dmsetup builds the whole dependency tree first (_report_init with DR_TREE).
     bool needs_tree() const;
     bool uses(std::string_view field_id) const;
-    void add(const ReportObject& obj);
+    // False when a field's value cannot be had (a mangled_* field of a name libdm cannot
+    // mangle): the row is left out and *err gets libdm's lines.
+    bool add(const ReportObject& obj, std::string* err);
     bool empty() const { return rows_.empty(); }
     // Everything added since the last call, headings first the first time (none when empty).
     std::string output();
