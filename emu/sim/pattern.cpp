@@ -20,11 +20,13 @@ std::uint64_t mix(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
+// Word i of the body is mix(base + i): counter mode, so the words do not wait on each other
+// and the CPU computes several at once (a chain of mix(state) was a quarter of a sweep's time).
 void fill_body(std::byte* body, std::uint64_t seed, std::uint32_t write_id, std::uint64_t home) {
-    std::uint64_t state = mix(seed ^ mix(write_id) ^ mix(home * 0x100000001b3ULL));
+    const std::uint64_t base = mix(seed ^ mix(write_id) ^ mix(home * 0x100000001b3ULL));
     for (std::size_t i = 0; i < kSector - kHeader; i += 8) {
-        state = mix(state);
-        std::memcpy(body + i, &state, 8);
+        const std::uint64_t word = mix(base + i);
+        std::memcpy(body + i, &word, 8);
     }
 }
 
