@@ -17,6 +17,8 @@ root=${BUILD_ROOT:-build-test}
 jobs=$(nproc)
 fuzz_seconds=${FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 30 || echo 10)}
 start=$(date +%s)
+# A stage's heading, with the seconds since the start (docs/performance.md, "CI time").
+stage() { echo "== $* == (at $(( $(date +%s) - start )) s)"; }
 
 configure() {  # dir, extra meson args...
   local dir=$1; shift
@@ -24,7 +26,7 @@ configure() {  # dir, extra meson args...
 }
 
 # The tree's format (.clang-format) first: it takes seconds, and a diff is a failure.
-echo "== format (clang-format --dry-run -Werror) =="
+stage "format (clang-format --dry-run -Werror)"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git ls-files -z '*.cpp' '*.hpp' '*.c' '*.h' | xargs -0 clang-format --dry-run -Werror
 else
@@ -32,12 +34,12 @@ else
     xargs -0 clang-format --dry-run -Werror
 fi
 
-echo "== normal build (gcc, -O1) =="
+stage "normal build (gcc, -O1)"
 configure "$root/normal" -Doptimization=1 -Ddebug=false
 ninja -C "$root/normal" -j "$jobs"
 # The real cmirrord and cmirrord-legacy, from Debian's lvm2 source, cached in the build tree
 # (tests/realtools/real_cmirrord_test.cpp finds them there; the ASan pass uses these too).
-echo "== cmirrord from LVM2's source (tools/cmirrord/build.sh) =="
+stage "cmirrord from LVM2's source (tools/cmirrord/build.sh)"
 bash tools/cmirrord/build.sh "$root/normal/cmirrord"
 meson test -C "$root/normal" --print-errorlogs --num-processes "$jobs"
 bash docs/man/check.sh "$root/normal"
@@ -49,7 +51,7 @@ bash docs/man/check.sh "$root/normal"
 # fail rather than skip). The test binary and the programs it drives are copied into a TMPDIR the
 # user owns, so the checkout's permissions do not matter.
 if [ "$(id -u)" -eq 0 ]; then
-  echo "== FUSE suite as an unprivileged user (dmemu-ci) =="
+  stage "FUSE and real-tools suites as an unprivileged user (dmemu-ci)"
   id -u dmemu-ci >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin dmemu-ci
   # Unprivileged mounts go through fusermount3, which Debian installs setuid root; some container
   # images strip setuid bits. /dev/fuse must be rw for everyone (Debian: 0666).
@@ -83,19 +85,32 @@ if [ "$(id -u)" -eq 0 ]; then
     DMEMU_FIXTURES_SCENARIOS_DIR="$unpriv_tmp/data/fixtures-scenarios"
     DMEMU_CMIRRORD_DIR="$unpriv_tmp/cmirrord" DMEMU_CMIRRORD_RUN="$unpriv_tmp/cmirrord/run.sh"
     DMEMU_ULOG_ORACLE_DIR="$unpriv_tmp/data/ulog-oracle" DMEMU_ORACLE_LIB="$unpriv_tmp/data/oracle_lib.sh")
-  unpriv_rc=0
-  runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/frontend_tests" --gtest_brief=1 || unpriv_rc=$?
-  [ "$unpriv_rc" -eq 0 ] || { echo "FUSE suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
-  echo "== real tools (dmsetup, LVM2, cmirrord under dmemu exec) as an unprivileged user (dmemu-ci) =="
-  runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$unpriv_tmp/realtools_tests" --gtest_brief=1 || unpriv_rc=$?
+  # The FUSE suite and the real-tools suite in two gtest shards run side by side (each is one
+  # process that mostly waits), each into a log of its own, shown in this order.
+  as_user() {  # LOG PROGRAM [ENV...]: runs PROGRAM as dmemu-ci with unpriv_env (and ENV)
+    local log=$1 program=$2; shift 2
+    runuser -u dmemu-ci -- env -i "${unpriv_env[@]}" "$@" "$unpriv_tmp/$program" --gtest_brief=1 \
+      >"$log" 2>&1
+  }
+  as_user "$unpriv_tmp/frontend.log" frontend_tests & fe_pid=$!
+  as_user "$unpriv_tmp/realtools0.log" realtools_tests GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=0 & rt0_pid=$!
+  as_user "$unpriv_tmp/realtools1.log" realtools_tests GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=1 & rt1_pid=$!
+  unpriv_failed=()
+  wait "$fe_pid" || unpriv_failed+=("FUSE suite")
+  wait "$rt0_pid" || unpriv_failed+=("real-tools suite, shard 1 of 2")
+  wait "$rt1_pid" || unpriv_failed+=("real-tools suite, shard 2 of 2")
+  cat "$unpriv_tmp/frontend.log" "$unpriv_tmp/realtools0.log" "$unpriv_tmp/realtools1.log"
   rm -rf --one-file-system "$unpriv_tmp" 2>/dev/null || true
-  [ "$unpriv_rc" -eq 0 ] || { echo "real-tools suite as dmemu-ci failed ($unpriv_rc)" >&2; exit 1; }
+  if [ ${#unpriv_failed[@]} -gt 0 ]; then
+    printf '%s as dmemu-ci failed\n' "${unpriv_failed[@]}" >&2
+    exit 1
+  fi
 else
-  echo "== FUSE suite as an unprivileged user: this run is already unprivileged =="
+  stage "FUSE suite as an unprivileged user: this run is already unprivileged"
 fi
 # ---- end of the unprivileged FUSE section ------------------------------------------------------
 
-echo "== ASan+UBSan build (clang; the libFuzzer targets too) =="
+stage "ASan+UBSan build (clang; the libFuzzer targets too)"
 CXX=clang++ CC=clang configure "$root/asan-clang" -Db_sanitize=address,undefined -Dbuildtype=debug \
   -Dfuzzers=enabled -Db_lundef=false
 ninja -C "$root/asan-clang" -j "$jobs"
@@ -109,7 +124,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 
 # clang-tidy's bug checks (.clang-tidy) over the C++ files of the newest commit that changed
 # any, with the clang build's compile commands (the whole tree: bash tools/tidy.sh -p BUILD).
-echo "== clang-tidy (.clang-tidy) over the newest C++ change =="
+stage "clang-tidy (.clang-tidy) over the newest C++ change"
 cpp_commit=$(git log -1 --format=%H -- '*.cpp' 2>/dev/null || true)
 if [ -n "$cpp_commit" ] && git rev-parse -q --verify "$cpp_commit~1" >/dev/null 2>&1; then
   git log -1 --format='tidy: commit %h %s' "$cpp_commit" | cut -c1-100
@@ -122,7 +137,7 @@ fi
 # replies, pending replies), the IoWorker and file disks, the blocking SOCK_SEQPACKET server.
 # Only those suites are built (tests/meson.build: suite 'threads'); the daemon they start is the
 # normal build's.
-echo "== ThreadSanitizer (clang): the suites with threads =="
+stage "ThreadSanitizer (clang): the suites with threads"
 CXX=clang++ CC=clang configure "$root/tsan" -Db_sanitize=thread -Doptimization=1 -Ddebug=false \
   -Dcpp_args=-gline-tables-only -Db_lundef=false -Dfuzzers=disabled
 tsan_tests=$(meson introspect --tests "$root/tsan" | python3 -c '
@@ -137,7 +152,7 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   --timeout-multiplier 3
 
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang++ >/dev/null; then
-  echo "== libFuzzer (clang, ${fuzz_seconds}s each) =="
+  stage "libFuzzer (clang, ${fuzz_seconds}s each)"
   fuzzers=$(sed -n "s/^fuzz_targets += \[\['\([a-z_]*\)'.*/\1/p" tests/fuzz/targets/meson.build)
   for f in $(for n in $fuzzers; do echo "$root/asan-clang/tests/fuzz/$n"; done); do
     name=$(basename "$f")

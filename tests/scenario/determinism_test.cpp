@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Same scenario + same seed = the same trace, byte for byte: every fixture for 100 seeds, twice
-// each, with (uuid, luid) (SCENARIO_DETERMINISM_SEEDS: 10 in sanitizer builds); the legacy modes
+// each, with (uuid, luid) (SCENARIO_DETERMINISM_SEEDS: 4 in sanitizer builds); the legacy modes
 // for fewer seeds (their runs leave I/O stuck and run in child processes). And the checks that
 // catch nondeterminism, each shown to fire (mutation tests): the guard armed around every run, and
 // the source lint.
