@@ -3,7 +3,7 @@
 # normal build (gcc) and on an ASan+UBSan build (clang, which also builds the libFuzzer targets),
 # runs the suites with threads once more under ThreadSanitizer (clang), then runs each libFuzzer
 # target for a while.
-#   FUZZ_SECONDS  seconds per fuzzer (default 30 in CI, 10 otherwise; 0 skips fuzzing)
+#   FUZZ_SECONDS  seconds per fuzzer (default 20 in CI, 10 otherwise; 0 skips fuzzing)
 #   BUILD_ROOT    where the build trees go (default: ./build-test)
 # Why these builds (docs/performance.md, "CI time"): the normal build is -O1 without debug
 # information, half the compile time of -O2 -g for the same tests; clang compiles the sanitizer
@@ -15,7 +15,7 @@ tools/setup.sh
 
 root=${BUILD_ROOT:-build-test}
 jobs=$(nproc)
-fuzz_seconds=${FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 30 || echo 10)}
+fuzz_seconds=${FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 20 || echo 10)}
 start=$(date +%s)
 # A stage's heading, with the seconds since the start (docs/performance.md, "CI time").
 stage() { echo "== $* == (at $(( $(date +%s) - start )) s)"; }
