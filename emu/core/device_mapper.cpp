@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <system_error>
+#include <thread>
 
 #include "emu/faults/faulty_disk.hpp"
 #include "emu/io/file_disk.hpp"
@@ -84,13 +86,13 @@ private:
 
 DeviceMapper::DeviceMapper(asio::io_context& ctx, Clock& clock, Rng& rng, KernelLog& klog,
                            const TargetRegistry& targets, Options options)
-    : ctx_(ctx),
-      clock_(clock),
-      rng_(rng),
-      klog_(klog),
-      targets_(targets),
-      options_(options),
-      file_io_(options.file_io_worker ? std::make_unique<IoWorker>() : nullptr) {}
+    : ctx_(ctx), clock_(clock), rng_(rng), klog_(klog), targets_(targets), options_(options) {
+    if (!options.file_io_worker) return;
+    // One thread each, so that each disk's Bios reach its file in order; disks take them in
+    // turn, so the legs of a mirror or the stripes of a striped device are written side by side.
+    const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    for (unsigned i = 0; i < n; ++i) file_io_.push_back(std::make_unique<IoWorker>());
+}
 
 DeviceMapper::~DeviceMapper() {
     // Devices first: their tables hold references that release into the disks.
@@ -742,7 +744,9 @@ DmReply DeviceMapper::disk_add(const DmRequest& req) {
     std::unique_ptr<BlockDevice> media;
     try {
         if (!req.file.empty())
-            media = std::make_unique<FileDisk>(ctx_, req.file, req.size_sectors, file_io_.get());
+            media = std::make_unique<FileDisk>(
+                ctx_, req.file, req.size_sectors,
+                file_io_.empty() ? nullptr : file_io_[next_file_io_++ % file_io_.size()].get());
         else if (req.size_sectors > 0)
             media = std::make_unique<MemoryDisk>(ctx_, req.size_sectors);
         else {

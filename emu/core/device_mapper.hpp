@@ -168,7 +168,9 @@ private:
     KernelLog& klog_;
     const TargetRegistry& targets_;
     Options options_;
-    std::unique_ptr<IoWorker> file_io_;  // declared before the disks: it outlives them
+    // Declared before the disks: they outlive them. Empty without Options::file_io_worker.
+    std::vector<std::unique_ptr<IoWorker>> file_io_;
+    std::size_t next_file_io_ = 0;  // the worker the next file disk takes
     std::map<std::string, std::shared_ptr<MappedDevice>> by_name_;  // sorted, like the rb-tree
     std::set<std::uint32_t> minors_;
     std::map<std::string, std::unique_ptr<Disk>> disks_;

@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 #include "emu/core/target_registry.hpp"
 #include "emu/io/complete.hpp"
 #include "emu/util/kernel_log.hpp"
+#include "emu/util/recycled_block.hpp"
 
 namespace dmemu::emu {
 
@@ -55,15 +57,47 @@ const char* errno_symbol(int err) {
     }
 }
 
-// Completion bookkeeping for a bio split into pieces.
+// Completion bookkeeping for a bio split into pieces, counted in place: each piece's completion
+// and the splitter hold a SplitRef, and the parent is freed (a recycled block) with the last.
+// done() runs once every reference has been put; a reference dropped unput (its Bio dropped
+// with the io_context) means done() never runs, as when a shared_ptr's last copy goes.
 struct SplitParent {
     BioDone done;
-    unsigned pending = 1;  // one for the splitter itself, released after the last piece is sent
+    unsigned refs = 0;  // SplitRefs alive: the pieces' and the splitter's
     int error = 0;
-    void put(int err) {
-        if (err != 0 && error == 0) error = err;
-        if (--pending == 0) done(error);
+    bool dropped = false;
+
+    static SplitParent* make(BioDone done) {
+        void* block = recycled_alloc(sizeof(SplitParent));
+        return ::new (block) SplitParent{std::move(done)};
     }
+    void release() {
+        if (--refs != 0) return;
+        this->~SplitParent();
+        recycled_free(this, sizeof(SplitParent));
+    }
+};
+
+class SplitRef {
+public:
+    explicit SplitRef(SplitParent* parent) : parent_(parent) { ++parent_->refs; }
+    SplitRef(SplitRef&& o) noexcept : parent_(std::exchange(o.parent_, nullptr)) {}
+    SplitRef& operator=(SplitRef&&) = delete;
+    ~SplitRef() {
+        if (parent_ == nullptr) return;
+        parent_->dropped = true;
+        parent_->release();
+    }
+
+    void operator()(int err) {
+        SplitParent* p = std::exchange(parent_, nullptr);
+        if (err != 0 && p->error == 0) p->error = err;
+        if (p->refs == 1 && !p->dropped) p->done(p->error);
+        p->release();
+    }
+
+private:
+    SplitParent* parent_;
 };
 
 }  // namespace
@@ -181,12 +215,12 @@ std::uint32_t Table::io_min_bytes() const {
 
 void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
     auto& ctx = env_->context();
-    auto parent = std::make_shared<SplitParent>();
-    parent->done = std::move(bio.done);
+    // The splitter's reference, put by finish_later below once every piece is sent.
+    SplitParent* parent = SplitParent::make(std::move(bio.done));
+    SplitRef splitter(parent);
 
     auto issue = [&](const Slot& slot, Bio piece) {
-        ++parent->pending;
-        piece.done = [parent](int err) { parent->put(err); };
+        piece.done = SplitRef(parent);
         const MapResult r = slot.target->map(piece);
         switch (r.verdict) {
             case MapVerdict::submitted:
@@ -217,8 +251,7 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
         }
         // The splitter's own reference goes after this handler (finish_later), so that done()
         // never runs inside submit().
-        finish_later(
-            ctx, [parent](int err) { parent->put(err); }, 0);
+        finish_later(ctx, std::move(splitter), 0);
         return;
     }
 
@@ -251,8 +284,7 @@ void Table::map_bio(Bio bio, const std::function<void(Bio)>& requeue) {
         left -= len;
         if (data != nullptr && bio.has_data()) data += len << kSectorShift;
     }
-    finish_later(
-        ctx, [parent](int err) { parent->put(err); }, early);
+    finish_later(ctx, std::move(splitter), early);
 }
 
 }  // namespace dmemu::emu

@@ -34,7 +34,7 @@ std::string duration_text(Duration d) {
 
 // Counts completions and calls `then` with the first error after the last one.
 struct Join {
-    std::function<void(int)> then;
+    BioDone then;
     std::size_t pending;
     int error = 0;
     void put(int err) {
@@ -221,15 +221,17 @@ void FaultyDisk::write_through(Bio bio) {
 }
 
 void FaultyDisk::flush_at_media(Bio bio) {
-    destage([this, done = guarded(std::move(bio.done))](int err) {
+    destage([this, done = guarded(std::move(bio.done))](int err) mutable {
         Bio flush;
         flush.op = BioOp::flush;
-        flush.done = [done, err](int flush_err) { done(err != 0 ? err : flush_err); };
+        flush.done = [done = std::move(done), err](int flush_err) {
+            done(err != 0 ? err : flush_err);
+        };
         media_->submit(std::move(flush));
     });
 }
 
-void FaultyDisk::destage(std::function<void(int)> then) {
+void FaultyDisk::destage(BioDone then) {
     auto records = cache_.take_all();
     auto join = std::make_shared<Join>(Join{std::move(then), records.size() + 1});
     // All submitted in one go, oldest first: the media applies them in this order.

@@ -124,7 +124,7 @@ private:
     std::vector<Landing> torn_in_flight();
     std::vector<Landing> cached_survivors();
     // Writes every cached write to the media in order; `then` gets the first error.
-    void destage(std::function<void(int)> then);
+    void destage(BioDone then);
     bool caching() const;
     void fire(Installed& f, Sector sector, std::uint64_t sectors, std::string what);
     void report(std::string kind, FaultId id, Sector sector, std::uint64_t sectors,

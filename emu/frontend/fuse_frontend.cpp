@@ -116,4 +116,8 @@ std::uint64_t FuseFrontend::thread_splices() const {
     return state_->thread_splices_.load(std::memory_order_relaxed);
 }
 
+std::uint64_t FuseFrontend::direct_writes() const {
+    return state_->direct_writes_.load(std::memory_order_relaxed);
+}
+
 }  // namespace dmemu::emu

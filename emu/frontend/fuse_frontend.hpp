@@ -56,6 +56,8 @@ public:
     // READs answered by splice so far (any thread), and how many of them from a splice thread.
     std::uint64_t spliced_reads() const;
     std::uint64_t thread_splices() const;
+    // Writes written straight to a file extent, without a Bio (fuse_ops.cpp).
+    std::uint64_t direct_writes() const;
     // The largest read answered by splice (the pipe's limit); 0 when splice is off.
     std::size_t splice_max_bytes() const;
     // Threads sending large spliced replies (FuseOptions::splice_threads); 0 when splice is off.

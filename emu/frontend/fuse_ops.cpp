@@ -22,6 +22,7 @@
 #include "emu/frontend/fuse_state.hpp"
 #include "emu/frontend/sector_io.hpp"
 #include "emu/io/io_worker.hpp"
+#include "emu/util/recycled_block.hpp"
 
 namespace dmemu::emu {
 
@@ -195,7 +196,7 @@ void fe_read(FuseState& s, FuseState::OpenFile& f, std::size_t size, off_t off, 
     const SectorSpan span =
         sector_span(static_cast<std::uint64_t>(off), size, f.dev().size_sectors());
     if (fe_read_spliced(s, f, span, reply)) return;
-    auto io = std::make_shared<IoCall>();
+    auto io = std::allocate_shared<IoCall>(RecyclingAllocator<IoCall>{});
     io->state = s.shared_from_this();
     io->reply = std::move(reply);
     io->buf = s.buffers_.take(span.sectors << kSectorShift);  // filled by the Bio
@@ -211,6 +212,37 @@ void fe_read(FuseState& s, FuseState::OpenFile& f, std::size_t size, off_t off, 
                            req, reinterpret_cast<const char*>(io->buf.data()) + io->head, n);
                    });
                });
+}
+
+// A write of less than IoWorker::kWorthHandingOver that the device would pass unchanged to one
+// file (BlockDevice::file_extent) is written there at once, from the request's own buffer, as
+// passthrough_ll writes: no Bio, no copy, no allocation. It is done before the handler returns,
+// so no suspend, fault or table swap can come between the look at the stack and the pwrite, and
+// nothing is in flight afterwards. Unaligned edges need no read-modify-write: the sectors are the
+// file's bytes. True when the write was answered. Larger writes keep the Bio path, whose pwrite
+// runs on the IoWorker beside the loop.
+bool fe_write_direct(FuseState& s, FuseState::OpenFile& f, const char* data, std::size_t size,
+                     off_t off, Reply& reply) {
+    if (size >= IoWorker::kWorthHandingOver) return false;
+    const SectorSpan span =
+        sector_span(static_cast<std::uint64_t>(off), size, f.dev().size_sectors());
+    if (span.sectors == 0) return false;  // at or past the end: the Bio path's -ENOSPC
+    auto ext = f.dev().file_extent(span.sector, span.sectors, BioOp::write);
+    if (!ext) return false;
+    s.direct_writes_.fetch_add(1, std::memory_order_relaxed);
+    const auto at = static_cast<off_t>(ext->offset + span.head);
+    std::size_t done = 0;
+    while (done < span.bytes) {
+        const ssize_t n = ::pwrite(ext->fd, data + done, span.bytes - done, at + off_t(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            reply.err(n < 0 ? -errno : -EIO);  // as FileDisk::do_io
+            return true;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    reply.answer([&](fuse_req_t req) { return fuse_reply_write(req, span.bytes); });
+    return true;
 }
 
 void fe_write(FuseState::OpenFile& f, std::size_t size, off_t off, std::shared_ptr<IoCall> io) {
@@ -365,7 +397,8 @@ void fe_write_handler(fuse_req_t req, fuse_ino_t /*ino*/, const char* data, std:
         return;
     }
     with_reply(req, [file = file_of(fi), data, size, off](FuseState& s, Reply reply) {
-        auto io = std::make_shared<IoCall>();
+        if (fe_write_direct(s, *file, data, size, off, reply)) return;
+        auto io = std::allocate_shared<IoCall>(RecyclingAllocator<IoCall>{});
         io->state = s.shared_from_this();
         io->reply = std::move(reply);
         // The reader reuses its buffer for the next request once we return: keep the data.
@@ -392,8 +425,7 @@ void fe_flush_handler(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/
 // fsync and fdatasync: a flush Bio (REQ_PREFLUSH), held while the device is suspended.
 void fe_fsync_handler(fuse_req_t req, fuse_ino_t /*ino*/, int /*datasync*/, fuse_file_info* fi) {
     with_reply(req, [file = file_of(fi)](FuseState&, Reply reply) {
-        auto r = std::make_shared<Reply>(std::move(reply));
-        flush_device(file->dev(), [r](int err) { r->err(err); });
+        flush_device(file->dev(), [r = std::move(reply)](int err) mutable { r.err(err); });
     });
 }
 
@@ -408,9 +440,8 @@ void fe_fallocate_handler(fuse_req_t req, fuse_ino_t /*ino*/, int mode, off_t of
         return;
     }
     with_reply(req, [file = file_of(fi), off, len](FuseState&, Reply reply) {
-        auto r = std::make_shared<Reply>(std::move(reply));
         discard_bytes(file->dev(), static_cast<std::uint64_t>(off), static_cast<std::uint64_t>(len),
-                      [r](int err) { r->err(err); });
+                      [r = std::move(reply)](int err) mutable { r.err(err); });
     });
 }
 

@@ -96,6 +96,7 @@ struct FuseState : std::enable_shared_from_this<FuseState> {
     std::unique_ptr<IoWorker> splice_threads_;
     std::atomic<std::uint64_t> spliced_reads_{0};   // written on the loop, read anywhere
     std::atomic<std::uint64_t> thread_splices_{0};  // of which sent from splice_threads_
+    std::atomic<std::uint64_t> direct_writes_{0};   // written to a file extent (fe_write_direct)
 
 private:
     std::map<FuseIno, Node> nodes_;

@@ -100,15 +100,14 @@ void write_bytes(BlockDevice& dev, std::uint64_t offset, const std::byte* data, 
     if (tail_partial && (last != 0 || !head_partial)) rmw_read_edge(w, last, data);
 }
 
-void flush_device(BlockDevice& dev, std::function<void(int err)> done) {
+void flush_device(BlockDevice& dev, BioDone done) {
     Bio bio;
     bio.op = BioOp::flush;
     bio.done = std::move(done);
     dev.submit(std::move(bio));
 }
 
-void discard_bytes(BlockDevice& dev, std::uint64_t offset, std::uint64_t len,
-                   std::function<void(int err)> done) {
+void discard_bytes(BlockDevice& dev, std::uint64_t offset, std::uint64_t len, BioDone done) {
     if (!dev.supports_discard()) return done(-EOPNOTSUPP);
     const std::uint64_t end_bytes = dev.size_sectors() << kSectorShift;
     if ((offset | len) & (kSectorSize - 1) || offset > end_bytes || len > end_bytes - offset)

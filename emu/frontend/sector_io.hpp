@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 
 #include "emu/io/block_device.hpp"
 
@@ -30,7 +29,7 @@ struct SectorSpan {
 };
 SectorSpan sector_span(std::uint64_t offset, std::size_t len, Sector device_sectors);
 
-using IoDone = std::function<void(int err, std::size_t bytes)>;
+using IoDone = InlineFunction<void(int err, std::size_t bytes)>;
 
 // Reads into `out`, which holds at least sector_span(...).sectors * 512 bytes: the range's
 // bytes land at out + span.head. done(0, n) with n the clipped length.
@@ -39,10 +38,9 @@ void read_bytes(BlockDevice& dev, std::uint64_t offset, std::size_t len, std::by
 // Writes `len` bytes from `data` (aligned ranges go straight from `data`, without a copy).
 void write_bytes(BlockDevice& dev, std::uint64_t offset, const std::byte* data, std::size_t len,
                  IoDone done);
-void flush_device(BlockDevice& dev, std::function<void(int err)> done);
+void flush_device(BlockDevice& dev, BioDone done);
 // Discards a sector-aligned byte range (-EINVAL when unaligned or past the end, -EOPNOTSUPP when
 // the device does not support discard), as blkdev_fallocate(FALLOC_FL_PUNCH_HOLE).
-void discard_bytes(BlockDevice& dev, std::uint64_t offset, std::uint64_t len,
-                   std::function<void(int err)> done);
+void discard_bytes(BlockDevice& dev, std::uint64_t offset, std::uint64_t len, BioDone done);
 
 }  // namespace dmemu::emu

@@ -6,7 +6,9 @@
 #include <fuse3/fuse_lowlevel.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
+#include <vector>
 
 namespace dmemu::emu {
 
@@ -51,7 +53,28 @@ std::size_t SpliceReplies::read_split() const {
     return split;
 }
 
+namespace {
+
+int reply_copied(fuse_req_t req, const FileExtent& ext, std::size_t bytes) {
+    thread_local std::vector<char> copy;
+    if (copy.size() < bytes) copy.resize(bytes);
+    std::size_t got = 0;
+    while (got < bytes) {
+        const ssize_t n =
+            ::pread(ext.fd, copy.data() + got, bytes - got, static_cast<off_t>(ext.offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fuse_reply_err(req, errno);
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    return fuse_reply_buf(req, copy.data(), got);
+}
+
+}  // namespace
+
 int SpliceReplies::reply(fuse_req_t req, FileExtent ext, std::size_t bytes) {
+    // fuse_send_data_iov: "if (total_buf_size < 2 * pagesize) goto fallback;"
+    if (bytes < 2 * static_cast<std::size_t>(::getpagesize())) return reply_copied(req, ext, bytes);
     fuse_bufvec buf = FUSE_BUFVEC_INIT(bytes);
     buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
     buf.buf[0].fd = ext.fd;

@@ -11,6 +11,10 @@
 // freshly allocated buffer instead (page faults on every 1 MiB read), slower than the Bio path,
 // so fits() tells the caller beforehand.
 //
+// Under two pages libfuse does not splice at all (fuse_send_data_iov's fallback): it allocates
+// a page-aligned buffer per reply, reads the file into it and writes it. reply() does the same
+// read into a buffer the thread keeps, so a 4 KiB read allocates nothing (issue #20).
+//
 // Threads: construct anywhere; reply() on the loop.
 #pragma once
 
@@ -39,9 +43,10 @@ public:
     // two that does, when the largest request (1 MiB) does not; 0 when it does (no limit), or
     // when the pipe is too small for splice to be worth a split (under 64 KiB).
     std::size_t read_split() const;
-    // fuse_reply_data from `bytes` bytes of ext.fd at ext.offset: 0, or a negative errno when
-    // the reply could not be sent (libfuse has then freed the request or answered it with the
-    // error, as fuse_reply_buf does).
+    // fuse_reply_data from `bytes` bytes of ext.fd at ext.offset (under two pages: pread, then
+    // fuse_reply_buf): 0, or a negative errno when the reply could not be sent (libfuse has then
+    // freed the request or answered it with the error, as fuse_reply_buf does). A read error is
+    // answered with its errno, a short read with the bytes read, as libfuse answers either.
     static int reply(fuse_req_t req, FileExtent ext, std::size_t bytes);
 
 private:

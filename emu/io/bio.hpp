@@ -5,11 +5,17 @@
 // submitter until `done` runs; flush and discard carry no data. `done(err)` runs exactly once,
 // on the loop, with 0 or a negative errno (-EIO, -ENOSPC, ...), never inline from submit(): a
 // caller may hold state across submit() without re-entrancy surprises.
+//
+// `done` is an InlineFunction: a layer that wraps the completion it was given (a mapped
+// device counting I/O in flight, a disk dropping completions after a power cut) moves the inner
+// one into its own lambda, whose storage is recycled, so a Bio crosses any number of layers
+// without a heap allocation in the steady state.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+
+#include "emu/util/inline_function.hpp"
 
 namespace dmemu::emu {
 
@@ -21,7 +27,7 @@ enum class BioOp : std::uint8_t { read, write, flush, discard };
 
 const char* to_string(BioOp op);
 
-using BioDone = std::function<void(int err)>;
+using BioDone = InlineFunction<void(int err)>;
 
 struct Bio {
     BioOp op = BioOp::read;

@@ -10,8 +10,13 @@ namespace {
 thread_local CompletionBatch* open_batch = nullptr;
 }
 
+// The queue's storage outlives each batch (the reader opens one per step): a fresh vector's
+// first push_back would be one heap allocation per FUSE request.
+thread_local std::vector<CompletionBatch::Entry> CompletionBatch::spare_;
+
 CompletionBatch::CompletionBatch(boost::asio::io_context& ctx) : ctx_(ctx), outer_(open_batch) {
     open_batch = this;
+    queue_.swap(spare_);  // an inner batch finds the spare taken, and starts empty
 }
 
 CompletionBatch::~CompletionBatch() {
@@ -19,6 +24,8 @@ CompletionBatch::~CompletionBatch() {
     for (std::size_t i = next_; i < queue_.size(); ++i)
         boost::asio::post(ctx_,
                           [done = std::move(queue_[i].done), err = queue_[i].err] { done(err); });
+    queue_.clear();
+    if (queue_.capacity() > spare_.capacity()) queue_.swap(spare_);
 }
 
 CompletionBatch* CompletionBatch::open_for(boost::asio::io_context& ctx) {

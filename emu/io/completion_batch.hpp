@@ -44,11 +44,13 @@ public:
     // How many callbacks run() has run since the batch was opened.
     std::size_t ran() const { return ran_; }
 
-private:
     struct Entry {
         BioDone done;
         int err;
     };
+
+private:
+    static thread_local std::vector<Entry> spare_;
 
     boost::asio::io_context& ctx_;
     CompletionBatch* outer_;

@@ -89,6 +89,12 @@ std::optional<FileExtent> FileDisk::file_extent(Sector sector, std::uint64_t sec
     if (!(op == BioOp::read || op == BioOp::write) || sector > sectors_ ||
         sectors > sectors_ - sector)
         return std::nullopt;
+    if (op == BioOp::write && worker_) {
+        // A write from the extent lands at once: not past Bios the worker still has, which the
+        // file must see first (submission order, as submit() keeps it).
+        std::lock_guard lk(handed_->m);
+        if (handed_->count > 0) return std::nullopt;
+    }
     return FileExtent{fd_, sector << kSectorShift};
 }
 

@@ -68,6 +68,8 @@ inline std::string slurp(const std::string& path) {
 
 class DaemonE2E : public ::testing::Test {
 protected:
+    // More `dmemu start` options, set by a fixture's constructor.
+    Args start_args_;
     void SetUp() override {
         if (!std::filesystem::exists(dmemu_) || !std::filesystem::exists(setup_))
             GTEST_SKIP() << "programs not built: " << dmemu_ << ", " << setup_;
@@ -81,8 +83,9 @@ protected:
     }
     // Starts `dmemu start DIR --foreground` and waits until its socket accepts connections.
     void start_daemon() {
-        pid_ =
-            spawn_program(dmemu_, {"start", dir_, "--foreground", "--log-level", "debug"}, log());
+        Args args{"start", dir_, "--foreground", "--log-level", "debug"};
+        args.insert(args.end(), start_args_.begin(), start_args_.end());
+        pid_ = spawn_program(dmemu_, args, log());
         for (int i = 0; i < 1000; ++i) {
             if (const int fd = connect_to(socket()); fd >= 0) {
                 ::close(fd);

@@ -43,7 +43,23 @@ std::string read_file(const std::string& path, std::size_t bytes) {
 // the kernel's -ESRCH loop (2 s pauses) until a new server is started, which gets the saved CTR
 // and a RESUME before the status request; the mirror carries on, and resyncs after a
 // suspend/resume cycle.
-class DaemonWithLogServer : public DaemonE2E {
+// A userspace-log mirror "um" of 16 regions over two RAM disks (1:0, 1:1).
+class UserspaceMirrorE2E : public DaemonE2E {
+protected:
+    void create_um(const std::string& uuid) {
+        ASSERT_EQ(cli({"disk", "add", "ram0", "--size", "8M", "--devno", "1:0"}).exit_code, 0);
+        ASSERT_EQ(cli({"disk", "add", "ram1", "--size", "8M", "--devno", "1:1"}).exit_code, 0);
+        const std::string table =
+            "0 16384 mirror userspace 3 " + uuid + " clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0";
+        auto create = cli({"create", "um", "--table", table});
+        ASSERT_EQ(create.exit_code, 0) << create.err;
+    }
+    std::string wait_in_sync(const std::string& name) {
+        return wait_status_has([this](Args a) { return cli(a); }, name, "16/16");
+    }
+};
+
+class DaemonWithLogServer : public UserspaceMirrorE2E {
 protected:
     void start_ulogd(std::vector<std::string> extra = {}) {
         std::vector<std::string> args{"--socket", dir_ + "/ulogd.sock", "--log-level", "debug"};
@@ -64,22 +80,14 @@ protected:
         if (ulogd_ > 0) kill_ulogd();
         std::filesystem::remove(dir_ + ".ulogd.log");
     }
-    std::string wait_in_sync(const std::string& name) {
-        return wait_status_has([this](Args a) { return cli(a); }, name, "16/16");
-    }
-
     std::string ulogd_bin_ = program("DMEMU_ULOGD_BIN", DMEMU_ULOGD_BIN_DEFAULT);
     pid_t ulogd_ = -1;
 };
 
 TEST_F(DaemonWithLogServer, MirrorSurvivesALogServerRestart) {
     start_ulogd();
-    ASSERT_EQ(cli({"disk", "add", "ram0", "--size", "8M", "--devno", "1:0"}).exit_code, 0);
-    ASSERT_EQ(cli({"disk", "add", "ram1", "--size", "8M", "--devno", "1:1"}).exit_code, 0);
-    const std::string table =
-        "0 16384 mirror userspace 3 LVM-e2euuid clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0";
-    auto create = cli({"create", "um", "--table", table});
-    ASSERT_EQ(create.exit_code, 0) << create.err;
+    create_um("LVM-e2euuid");
+    if (HasFatalFailure()) return;
     EXPECT_EQ(wait_in_sync("um"), "0 16384 mirror 2 1:0 1:1 16/16 1 AA 1 clustered-core\n");
     EXPECT_NE(slurp(dir_ + ".ulogd.log").find("request CTR"), std::string::npos);
 
@@ -111,18 +119,43 @@ TEST_F(DaemonWithLogServer, MirrorSurvivesALogServerRestart) {
     EXPECT_EQ(cli({"remove", "um"}).exit_code, 0);
 }
 
+// `dmemu start --log-server in-process`: dmemu's log server runs inside the daemon, on its loop
+// (no socket, no second process): a userspace-log mirror resyncs, survives a suspend/resume and
+// is removed, and nothing ever waits for a server that is not there.
+class DaemonWithInProcessLogServer : public UserspaceMirrorE2E {
+protected:
+    DaemonWithInProcessLogServer() { start_args_ = {"--log-server", "in-process"}; }
+};
+
+TEST_F(DaemonWithInProcessLogServer, UserspaceLogMirrorResyncsWithoutAServerProcess) {
+    create_um("LVM-inproc");
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(wait_in_sync("um"), "0 16384 mirror 2 1:0 1:1 16/16 1 AA 1 clustered-core\n");
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/ulogd.sock"));
+    EXPECT_NE(slurp(log()).find("log server in this process"), std::string::npos) << slurp(log());
+    EXPECT_EQ(cli({"suspend", "um"}).exit_code, 0);
+    EXPECT_EQ(cli({"resume", "um"}).exit_code, 0);
+    EXPECT_EQ(wait_in_sync("um"), "0 16384 mirror 2 1:0 1:1 16/16 1 AA 1 clustered-core\n");
+    EXPECT_EQ(cli({"remove", "um"}).exit_code, 0);
+    const std::string dmesg = cli({"dmesg"}).out;
+    EXPECT_EQ(dmesg.find("Userspace log server not found"), std::string::npos) << dmesg;
+}
+
+TEST_F(DaemonWithInProcessLogServer, NetlinkIsRefused) {
+    const auto r =
+        run_program(dmemu_, {"start", dir_ + "-other", "--log-server", "in-process", "--netlink"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("it takes no --netlink"), std::string::npos) << r.err;
+}
+
 // A live log-server crash at a chosen request (dmemu-ulogd --crash-at): the server kills itself
 // when the status's STATUS_INFO arrives, before answering. As in the kernel, the request is
 // lost with the server: the kernel side waits out its 15 s timeout, resends, finds nobody
 // listening (-ESRCH) or the new server, and the status completes once a new dmemu-ulogd runs.
 TEST_F(DaemonWithLogServer, CrashAtStatusInfoThenRestartCompletesTheStatus) {
     start_ulogd({"--crash-at", "STATUS_INFO"});
-    ASSERT_EQ(cli({"disk", "add", "ram0", "--size", "8M", "--devno", "1:0"}).exit_code, 0);
-    ASSERT_EQ(cli({"disk", "add", "ram1", "--size", "8M", "--devno", "1:1"}).exit_code, 0);
-    auto create = cli(
-        {"create", "um", "--table",
-         "0 16384 mirror userspace 3 LVM-e2ecrash clustered-core 1024 2 /dev/ram0 0 /dev/ram1 0"});
-    ASSERT_EQ(create.exit_code, 0) << create.err;
+    create_um("LVM-e2ecrash");
+    if (HasFatalFailure()) return;
 
     const pid_t status =
         spawn_program(setup_, {"--dir", dir_, "status", "um"}, dir_ + ".status.out");

@@ -159,18 +159,18 @@ protected:
         io.sector = sector;
         io.sectors = 8;
         io.data = block.data();
-        bios.push_back(io);
+        bios.push_back(std::move(io));
         if (write) {
             emu::Bio flush;
             flush.op = emu::BioOp::flush;
-            bios.push_back(flush);
+            bios.push_back(std::move(flush));
         }
         for (auto& bio : bios) {
             std::optional<int> rc;
             boost::asio::co_spawn(
                 emu_.context(),
                 [&]() -> boost::asio::awaitable<void> {
-                    rc = co_await emu::submit_and_wait(*md, bio);
+                    rc = co_await emu::submit_and_wait(*md, std::move(bio));
                 },
                 boost::asio::detached);
             for (int i = 0; i < 1000 && !rc; ++i)

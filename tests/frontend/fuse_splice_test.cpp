@@ -90,6 +90,16 @@ protected:
         return b;
     }
 
+    // How many Bios the suspended device `name` holds, once it holds any (2 s at most).
+    std::size_t wait_held(const std::string& name) {
+        std::size_t held = 0;
+        for (int i = 0; i < 200 && held == 0; ++i) {
+            std::this_thread::sleep_for(10ms);
+            on_loop([&] { held = dm->find_mapped(name)->held(); });
+        }
+        return held;
+    }
+
     fs::path files_;
 };
 
@@ -241,6 +251,70 @@ TEST_F(FuseSpliceTest, StripesRamAndFaultsStayOnTheBioPath) {
     EXPECT_EQ(fe->spliced_reads(), before + 1) << "without the fault the disk splices again";
 }
 
+// Writes under 64 KiB over one file are written to it at once, from the request (fe_write_direct):
+// aligned or not, and read back byte for byte; whatever acts on I/O (a fault, a read-only table,
+// the end of the device) takes the Bio path, with its errors; larger writes keep the Bio path too.
+TEST_F(FuseSpliceTest, SmallWritesOverAFileGoStraightToIt) {
+    add_file_disk("f0");
+    ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 8"}}), 0);
+    std::uint64_t before = fe->direct_writes();
+    const auto block = pattern(4096, 21);
+    write_at("mapper/lin", 8192, block);
+    const auto odd = pattern(1000, 22);
+    write_at("mapper/lin", 8192 + 300, odd);  // both edges inside sectors
+    EXPECT_EQ(fe->direct_writes() - before, 2u);
+    auto want = block;
+    std::copy(odd.begin(), odd.end(), want.begin() + 300);
+    EXPECT_EQ(read_at(path("mapper/lin"), 8192, 4096), want);
+    // The linear target's offset (8 sectors) is where the bytes are in the file.
+    EXPECT_EQ(read_at(backing("f0"), 8192 + 4096, 4096), want);
+
+    before = fe->direct_writes();
+    write_at("mapper/lin", 0, pattern(256 << 10, 23));
+    EXPECT_EQ(fe->direct_writes(), before) << "a large write takes the Bio path (IoWorker)";
+
+    fault(DmCommand::fault_add, "f0", "eio op=write");
+    const int fd = ::open(path("mapper/lin").c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::pwrite(fd, block.data(), block.size(), 0), -1);
+    EXPECT_EQ(errno, EIO) << "the fault saw the write";
+    EXPECT_EQ(fe->direct_writes(), before);
+    fault(DmCommand::fault_clear, "f0");
+    // Past the end (4096 sectors): -ENOSPC from the Bio path; across it: a short write.
+    EXPECT_EQ(::pwrite(fd, block.data(), block.size(), off_t{4096} * 512), -1);
+    EXPECT_EQ(errno, ENOSPC);
+    EXPECT_EQ(::pwrite(fd, block.data(), block.size(), off_t{4096} * 512 - 1024), 1024);
+    EXPECT_EQ(fe->direct_writes(), before + 1) << "the short write went straight to the file";
+    ::close(fd);
+
+    ASSERT_EQ(create("ro", {TargetSpec{0, 4096, "linear", "/dev/f0 0"}}, /*read_only=*/true), 0);
+    const int ro = ::open(path("mapper/ro").c_str(), O_WRONLY);
+    ASSERT_GE(ro, 0);
+    EXPECT_EQ(::pwrite(ro, block.data(), block.size(), 0), -1);
+    EXPECT_EQ(errno, EPERM);
+    ::close(ro);
+    EXPECT_EQ(fe->direct_writes(), before + 1);
+}
+
+// A suspended device holds a small write over a file as any other: it lands after the resume.
+TEST_F(FuseSpliceTest, ASuspendedDeviceHoldsSmallWritesOverAFile) {
+    add_file_disk("f0");
+    ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 0"}}), 0);
+    ASSERT_EQ(suspend("lin"), 0);
+    const auto block = pattern(4096, 24);
+    std::atomic<bool> finished{false};
+    std::thread writer([&] {
+        write_at("mapper/lin", 4096, block);
+        finished = true;
+    });
+    EXPECT_EQ(wait_held("lin"), 1u);
+    EXPECT_FALSE(finished);
+    EXPECT_NE(read_at(backing("f0"), 4096, 4096), block) << "nothing reached the file yet";
+    ASSERT_EQ(resume("lin"), 0);
+    writer.join();
+    EXPECT_EQ(read_at(backing("f0"), 4096, 4096), block);
+}
+
 TEST_F(FuseSpliceTest, ASuspendedDeviceHoldsReadsOverAFile) {
     add_file_disk("f0");
     ASSERT_EQ(create("lin", {TargetSpec{0, 4096, "linear", "/dev/f0 0"}}), 0);
@@ -253,12 +327,7 @@ TEST_F(FuseSpliceTest, ASuspendedDeviceHoldsReadsOverAFile) {
         got = read_at(path("mapper/lin"), 0, data.size());
         finished = true;
     });
-    std::size_t held = 0;
-    for (int i = 0; i < 200 && held == 0; ++i) {
-        std::this_thread::sleep_for(10ms);
-        on_loop([&] { held = dm->find_mapped("lin")->held(); });
-    }
-    EXPECT_EQ(held, 1u);
+    EXPECT_EQ(wait_held("lin"), 1u);
     EXPECT_FALSE(finished);
     ASSERT_EQ(resume("lin"), 0);
     reader.join();

@@ -17,6 +17,7 @@
 #include "emu/util/clock.hpp"
 #include "emu/util/kernel_log.hpp"
 #include "emu/util/rng.hpp"
+#include "logs/userspace/log_server_connection.hpp"
 #include "tools/dmemu/control_server.hpp"
 #include "tools/dmemu/fuse_frontend.hpp"
 #include "tools/dmemu/ioctl_server.hpp"
@@ -41,10 +42,18 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     emu::register_builtin_targets(targets);
     // Declared before the DeviceMapper: tables' DTRs consult the log server during its shutdown.
     // The userspace-log messages go to dmemu-ulogd's socket, or (--netlink) out of the kernel's
-    // netlink connector to every process with a NETLINK_CONNECTOR socket: the real cmirrord.
+    // netlink connector to every process with a NETLINK_CONNECTOR socket: the real cmirrord, or
+    // (--log-server in-process) to dmemu's log server engine on this loop, with no round trip
+    // between processes.
     std::unique_ptr<transfer::Carrier> ulog_carrier;
+    std::unique_ptr<logs::InProcessLogServer> in_process_server;
+    const bool in_process = opts.log_server == kInProcessLogServer;
     try {
-        if (opts.netlink) {
+        if (in_process) {
+            logs::LogServerOptions server_options;
+            server_options.record_events = false;  // a daemon runs for ever: keep no history
+            in_process_server = std::make_unique<logs::InProcessLogServer>(ctx, server_options);
+        } else if (opts.netlink) {
             auto connector = std::make_unique<transfer::NetlinkConnectorServer>(
                 ctx, paths.dir + "/connector.sock");
             // DIR/connector.listeners: how many processes listen, for scripts waiting on one.
@@ -57,8 +66,9 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         ready(std::string("connector: ") + e.what());
         return 1;
     }
-    transfer::KernelEndpoint ulog_endpoint(clock, klog, *ulog_carrier,
-                                           {.resume_in_delivery = true});
+    transfer::KernelEndpoint ulog_endpoint(
+        clock, klog, in_process ? in_process_server->kernel_carrier() : *ulog_carrier,
+        {.resume_in_delivery = true});
     emu::DeviceMapper::Options dm_options;
     dm_options.dm_major = opts.dm_major;
     dm_options.file_io_worker = true;  // live mode: file I/O off the loop (emu/io/io_worker.hpp)
@@ -77,7 +87,8 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
         });
     }
 
-    LogServerLauncher log_server(opts.log_server, paths.dir, opts.cmirrord_dir);
+    LogServerLauncher log_server(in_process ? std::string() : opts.log_server, paths.dir,
+                                 opts.cmirrord_dir);
     std::thread log_server_starter;
     std::unique_ptr<FrontEnd> frontend;
     bool stopping = false;
@@ -139,8 +150,9 @@ int run_daemon(const DaemonOptions& opts, const DaemonPaths& paths,
     });
     spdlog::info("dmemu: pid {} serving {} (dm major {}, seed={}, log server {})", ::getpid(),
                  paths.socket, opts.dm_major, opts.seed,
-                 opts.netlink ? "on the netlink connector, " + paths.dir + "/connector.sock"
-                              : opts.ulogd_socket);
+                 in_process     ? std::string("in this process")
+                 : opts.netlink ? "on the netlink connector, " + paths.dir + "/connector.sock"
+                                : opts.ulogd_socket);
     if (log_server.wanted()) {
         // Off the loop: cmirrord's start waits until it joined the connector, which the loop
         // accepts. `dmemu start` returns once the server is up, or with why it is not.

@@ -33,12 +33,15 @@ struct DaemonOptions {
     // libdmemu-preload.so gives a NETLINK_CONNECTOR socket) instead of to ulogd_socket.
     bool netlink = false;
     // The log server started and stopped with the daemon: "", "dmemu", "cmirrord" or
-    // "cmirrord-legacy" (log_server_launcher.hpp); cmirrord_dir: where its binaries are.
+    // "cmirrord-legacy" (log_server_launcher.hpp), or kInProcessLogServer (dmemu's engine on the
+    // daemon's own loop); cmirrord_dir: where the cmirrord binaries are.
     std::string log_server;
     std::string cmirrord_dir;
     // A JSON line per device-mapper operation goes here (ioctl_trace.hpp); empty: none.
     std::string ioctl_trace;
 };
+
+inline constexpr const char* kInProcessLogServer = "in-process";
 
 // Runs until shutdown; returns the exit code. `ready` is called once: with "" when the control
 // socket accepts connections, or with the reason startup failed. The caller holds DIR's lock.

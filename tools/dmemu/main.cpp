@@ -2,7 +2,8 @@
 // dmemu: the emulator daemon.
 //
 //   dmemu start DIR [--foreground] [--dm-major N] [--log-level LEVEL] [--seed N] [--ulogd PATH]
-//                   [--netlink] [--log-server dmemu|cmirrord|cmirrord-legacy] [--cmirrord-dir DIR]
+//                   [--netlink] [--log-server dmemu|cmirrord|cmirrord-legacy|in-process]
+//                   [--cmirrord-dir DIR]
 //                   [--ioctl-trace FILE] [--no-splice] [--splice-threads N]
 //   dmemu stop DIR [--timeout SECONDS]
 //   dmemu run FILE --seed N | dmemu sweep FILE --seeds A..B  (tools/dmemu/scenario_commands.hpp)
@@ -150,8 +151,9 @@ int main(int argc, char** argv) {
         ->add_option("--log-server", opts.log_server,
                      "start this userspace-log server with the daemon and stop it with it: dmemu "
                      "(dmemu-ulogd), cmirrord or cmirrord-legacy (the real one with corosync, "
-                     "over the netlink connector; docs/ulog.md)")
-        ->check(CLI::IsMember({"dmemu", "cmirrord", "cmirrord-legacy"}))
+                     "over the netlink connector; docs/ulog.md), or in-process (dmemu's log "
+                     "server inside the daemon, on its loop: no round trip between processes)")
+        ->check(CLI::IsMember({"dmemu", "cmirrord", "cmirrord-legacy", "in-process"}))
         ->excludes(start->get_option("--ulogd"));
     start->add_option("--cmirrord-dir", opts.cmirrord_dir,
                       "where cmirrord and cmirrord-legacy are (tools/cmirrord/build.sh OUTDIR); "
@@ -190,6 +192,11 @@ int main(int argc, char** argv) {
         if (!opts.ioctl_trace.empty())
             opts.ioctl_trace = std::filesystem::absolute(opts.ioctl_trace, ec).string();
         if (opts.log_server.rfind("cmirrord", 0) == 0) opts.netlink = true;
+        if (opts.log_server == dmemu::daemon::kInProcessLogServer && opts.netlink) {
+            std::cerr << "dmemu start: --log-server in-process serves the log inside the daemon: "
+                         "it takes no --netlink\n";
+            return 2;
+        }
         if (!opts.cmirrord_dir.empty())
             opts.cmirrord_dir = std::filesystem::absolute(opts.cmirrord_dir, ec).string();
         return opts.foreground ? start_foreground(opts, paths) : start_detached(opts, paths);
