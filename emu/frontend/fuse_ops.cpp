@@ -21,6 +21,7 @@
 #include "emu/core/mapped_device.hpp"
 #include "emu/frontend/fuse_state.hpp"
 #include "emu/frontend/sector_io.hpp"
+#include "emu/io/file_io.hpp"
 #include "emu/io/io_worker.hpp"
 #include "emu/util/recycled_block.hpp"
 
@@ -230,16 +231,10 @@ bool fe_write_direct(FuseState& s, FuseState::OpenFile& f, const char* data, std
     auto ext = f.dev().file_extent(span.sector, span.sectors, BioOp::write);
     if (!ext) return false;
     s.direct_writes_.fetch_add(1, std::memory_order_relaxed);
-    const auto at = static_cast<off_t>(ext->offset + span.head);
-    std::size_t done = 0;
-    while (done < span.bytes) {
-        const ssize_t n = ::pwrite(ext->fd, data + done, span.bytes - done, at + off_t(done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            reply.err(n < 0 ? -errno : -EIO);  // as FileDisk::do_io
-            return true;
-        }
-        done += static_cast<std::size_t>(n);
+    if (const int err = write_all(ext->fd, reinterpret_cast<const std::byte*>(data), span.bytes,
+                                  ext->offset + span.head)) {
+        reply.err(err);  // as the Bio's FileDisk::do_io would
+        return true;
     }
     reply.answer([&](fuse_req_t req) { return fuse_reply_write(req, span.bytes); });
     return true;

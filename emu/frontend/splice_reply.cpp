@@ -10,6 +10,8 @@
 #include <fstream>
 #include <vector>
 
+#include "emu/io/file_io.hpp"
+
 namespace dmemu::emu {
 
 namespace {
@@ -56,18 +58,12 @@ std::size_t SpliceReplies::read_split() const {
 namespace {
 
 int reply_copied(fuse_req_t req, const FileExtent& ext, std::size_t bytes) {
-    thread_local std::vector<char> copy;
+    thread_local std::vector<std::byte> copy;
     if (copy.size() < bytes) copy.resize(bytes);
-    std::size_t got = 0;
-    while (got < bytes) {
-        const ssize_t n =
-            ::pread(ext.fd, copy.data() + got, bytes - got, static_cast<off_t>(ext.offset + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fuse_reply_err(req, errno);
-        if (n == 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    return fuse_reply_buf(req, copy.data(), got);
+    const std::int64_t got = read_at_most(ext.fd, copy.data(), bytes, ext.offset);
+    if (got < 0) return fuse_reply_err(req, static_cast<int>(-got));
+    return fuse_reply_buf(req, reinterpret_cast<const char*>(copy.data()),
+                          static_cast<std::size_t>(got));
 }
 
 }  // namespace

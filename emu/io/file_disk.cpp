@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "emu/io/complete.hpp"
+#include "emu/io/file_io.hpp"
 #include "emu/io/io_worker.hpp"
 
 namespace dmemu::emu {
@@ -48,31 +49,18 @@ FileDisk::~FileDisk() {
 int FileDisk::do_io(int fd, const Bio& bio) {
     const off_t off = static_cast<off_t>(bio.sector << kSectorShift);
     switch (bio.op) {
-        case BioOp::read:
-        case BioOp::write: {
-            std::size_t done = 0;
-            while (done < bio.bytes()) {
-                const ssize_t n =
-                    bio.op == BioOp::read
-                        ? ::pread(fd, bio.data + done, bio.bytes() - done, off + off_t(done))
-                        : ::pwrite(fd, bio.data + done, bio.bytes() - done, off + off_t(done));
-                if (n < 0) {
-                    if (errno == EINTR) continue;
-                    return -errno;
-                }
-                if (n == 0) {
-                    // A file truncated under us reads short: the rest is zeros, as a hole.
-                    if (bio.op == BioOp::read) {
-                        std::fill(bio.data + done, bio.data + bio.bytes(), std::byte{0});
-                        break;
-                    }
-                    return -EIO;
-                }
-                done += static_cast<std::size_t>(n);
-            }
-            if (bio.op == BioOp::write && bio.fua && ::fdatasync(fd) != 0) return -errno;
+        case BioOp::read: {
+            const std::int64_t n =
+                read_at_most(fd, bio.data, bio.bytes(), bio.sector << kSectorShift);
+            if (n < 0) return static_cast<int>(n);
+            // A file truncated under us reads short: the rest is zeros, as a hole.
+            std::fill(bio.data + n, bio.data + bio.bytes(), std::byte{0});
             return 0;
         }
+        case BioOp::write:
+            if (const int err = write_all(fd, bio.data, bio.bytes(), bio.sector << kSectorShift))
+                return err;
+            return bio.fua && ::fdatasync(fd) != 0 ? -errno : 0;
         case BioOp::flush:
             return ::fdatasync(fd) == 0 ? 0 : -errno;
         case BioOp::discard:
